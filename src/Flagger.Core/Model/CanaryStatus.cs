@@ -1,0 +1,94 @@
+using System.Text.Json.Serialization;
+
+namespace Flagger.Core.Model;
+
+/// <summary>The Canary status subresource: Flagger's fields, plus <see cref="PendingRevision"/>.</summary>
+public sealed record CanaryStatus
+{
+    [JsonPropertyName("phase")]
+    public CanaryPhase? Phase { get; init; }
+
+    [JsonPropertyName("failedChecks")]
+    public int FailedChecks { get; init; }
+
+    [JsonPropertyName("canaryWeight")]
+    public int CanaryWeight { get; init; }
+
+    [JsonPropertyName("iterations")]
+    public int Iterations { get; init; }
+
+    [JsonPropertyName("trackedConfigs")]
+    public IReadOnlyDictionary<string, string>? TrackedConfigs { get; init; }
+
+    [JsonPropertyName("lastAppliedSpec")]
+    public string? LastAppliedSpec { get; init; }
+
+    [JsonPropertyName("lastPromotedSpec")]
+    public string? LastPromotedSpec { get; init; }
+
+    [JsonPropertyName("lastTransitionTime")]
+    public DateTimeOffset? LastTransitionTime { get; init; }
+
+    [JsonPropertyName("sessionAffinityCookie")]
+    public string? SessionAffinityCookie { get; init; }
+
+    [JsonPropertyName("primarySessionAffinityCookie")]
+    public string? PrimarySessionAffinityCookie { get; init; }
+
+    [JsonPropertyName("previousSessionAffinityCookie")]
+    public string? PreviousSessionAffinityCookie { get; init; }
+
+    /// <summary>
+    /// Ours: the pod template hash of a revision that was detected but whose run has not started yet
+    /// (waiting for confirm-rollout, or the detecting tick stopped early). Flagger can lose such a change
+    /// in the Failed phase; persisting it means a detected revision is always run.
+    /// </summary>
+    [JsonPropertyName("pendingRevision")]
+    public string? PendingRevision { get; init; }
+
+    [JsonPropertyName("conditions")]
+    public IReadOnlyList<CanaryCondition>? Conditions { get; init; }
+
+    [JsonIgnore]
+    public CanaryCondition? Promoted => Conditions?.FirstOrDefault(c => c.Type == CanaryCondition.PromotedType);
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<CanaryPhase>))]
+public enum CanaryPhase
+{
+    Initializing,
+    Initialized,
+    Waiting,
+    Progressing,
+    WaitingPromotion,
+    Promoting,
+    Finalising,
+    Succeeded,
+    Failed,
+    Terminating,
+    Terminated,
+}
+
+public sealed record CanaryCondition
+{
+    public const string PromotedType = "Promoted";
+
+    [JsonPropertyName("type")]
+    public string Type { get; init; } = PromotedType;
+
+    /// <summary><c>True</c>, <c>False</c> or <c>Unknown</c>.</summary>
+    [JsonPropertyName("status")]
+    public string Status { get; init; } = "Unknown";
+
+    [JsonPropertyName("lastUpdateTime")]
+    public DateTimeOffset? LastUpdateTime { get; init; }
+
+    [JsonPropertyName("lastTransitionTime")]
+    public DateTimeOffset? LastTransitionTime { get; init; }
+
+    [JsonPropertyName("reason")]
+    public string? Reason { get; init; }
+
+    [JsonPropertyName("message")]
+    public string? Message { get; init; }
+}
