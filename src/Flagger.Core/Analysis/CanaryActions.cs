@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+using Flagger.Core.Model;
+
+namespace Flagger.Core.Analysis;
+
+/// <summary>
+/// One effect of a tick, applied in order by the apply step. Every action is idempotent (absolute weights,
+/// absolute replica targets), so an apply that is retried after a crash converges to the same world.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "action")]
+[JsonDerivedType(typeof(SetRoutes), "setRoutes")]
+[JsonDerivedType(typeof(ScaleTargetToZero), "scaleTargetToZero")]
+[JsonDerivedType(typeof(ScaleTargetUp), "scaleTargetUp")]
+[JsonDerivedType(typeof(PromotePrimary), "promotePrimary")]
+[JsonDerivedType(typeof(RecordEvent), "recordEvent")]
+[JsonDerivedType(typeof(SendAlert), "sendAlert")]
+[JsonDerivedType(typeof(RunPostRolloutHooks), "runPostRolloutHooks")]
+public abstract record CanaryAction;
+
+public sealed record SetRoutes(int PrimaryWeight, int CanaryWeight, bool Mirrored = false) : CanaryAction;
+
+public sealed record ScaleTargetToZero : CanaryAction;
+
+/// <summary>Scale the target from zero for a new run (spec §3.4).</summary>
+public sealed record ScaleTargetUp : CanaryAction;
+
+/// <summary>Copy the target's pod spec (and its ConfigMaps and Secrets) to the primary (spec §3.3).</summary>
+public sealed record PromotePrimary : CanaryAction;
+
+public sealed record RecordEvent(EventSeverity Severity, string Message, CanaryPhase? Phase) : CanaryAction;
+
+public sealed record SendAlert(AlertSeverity Severity, string Message, IReadOnlyDictionary<string, string> Fields, CanaryPhase? Phase) : CanaryAction;
+
+/// <summary>Call the post-rollout hooks with the given payload phase; their results become events.</summary>
+public sealed record RunPostRolloutHooks(CanaryPhase Phase) : CanaryAction;
+
+public enum EventSeverity
+{
+    /// <summary>A Normal Kubernetes event.</summary>
+    Info,
+
+    /// <summary>A Warning Kubernetes event.</summary>
+    Warning,
+
+    /// <summary>A Warning Kubernetes event for errors.</summary>
+    Error,
+}
+
+public enum AlertSeverity
+{
+    Info,
+    Warn,
+    Error,
+}
+
+/// <summary>The outcome of one tick: ordered effects, and the status to write (null when nothing changed).</summary>
+public sealed record TickDecision(
+    IReadOnlyList<CanaryAction> Actions,
+    CanaryStatus? NextStatus,
+    CheckReport Checks,
+    string Summary)
+{
+    public IEnumerable<string> EventMessages => Actions.OfType<RecordEvent>().Select(e => e.Message);
+}
+
+/// <summary>Either the checks the tick needs first, or the decision itself.</summary>
+public sealed record TickStep(CheckPlan? Plan, TickDecision? Decision)
+{
+    public bool NeedsChecks => Plan is not null;
+}

@@ -1,0 +1,37 @@
+using Flagger.Core.Model;
+using Flagger.Core.Workloads;
+
+namespace Flagger.Core.Analysis;
+
+/// <summary>Everything one tick needs to know about the world, read at once by the observe step.</summary>
+public sealed record CanaryObservation(
+    Canary Canary,
+    DateTimeOffset Now,
+    WorkloadObservation Workload,
+    RouteObservation Routes);
+
+/// <summary>The target Deployment and its primary copy, after the generated objects were converged.</summary>
+public sealed record WorkloadObservation(
+    string TargetRevision,
+    IReadOnlyDictionary<string, string> TrackedConfigs,
+    Readiness Target,
+    Readiness Primary,
+    string? Problem = null)
+{
+    /// <summary>The target could not be read or used (missing, no selector label, missing config): the tick stops.</summary>
+    public static WorkloadObservation Unusable(string problem) =>
+        new("", new Dictionary<string, string>(), Readiness.Waiting(problem), Readiness.Waiting(problem), problem);
+}
+
+/// <summary>The traffic split read back from the router (the HTTPRoute is the source of truth, not the status).</summary>
+public sealed record RouteObservation(bool IsSynced, bool IsReady, int PrimaryWeight, int CanaryWeight, bool Mirrored, string? Message)
+{
+    /// <summary>Routing was not reconciled yet: the primary is still initializing.</summary>
+    public static readonly RouteObservation NotSynced = new(false, false, 100, 0, false, null);
+
+    public static RouteObservation Ready(int primaryWeight, int canaryWeight, bool mirrored = false) =>
+        new(true, true, primaryWeight, canaryWeight, mirrored, null);
+
+    /// <summary>The gateway has not accepted the last change yet, or the route could not be read.</summary>
+    public static RouteObservation NotReady(string message) => new(true, false, 100, 0, false, message);
+}

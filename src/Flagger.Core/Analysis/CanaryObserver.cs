@@ -1,0 +1,37 @@
+using Flagger.Core.Model;
+using Flagger.Core.Ports;
+
+namespace Flagger.Core.Analysis;
+
+/// <summary>The "observe" step of a tick: converge the generated objects as Flagger does, then read the world once.</summary>
+public sealed class CanaryObserver(ICanaryCluster cluster, ITrafficRouter router)
+{
+    /// <returns>Null when the Canary no longer exists.</returns>
+    public async Task<CanaryObservation?> ObserveAsync(string @namespace, string name, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var canary = await cluster.GetCanaryAsync(@namespace, name, cancellationToken);
+        if (canary is null)
+        {
+            return null;
+        }
+
+        if (canary.Spec.Suspend)
+        {
+            return new CanaryObservation(canary, now, WorkloadObservation.Unusable("suspended"), RouteObservation.NotSynced);
+        }
+
+        var workload = await cluster.SyncWorkloadAsync(canary, now, cancellationToken);
+        if (workload.Problem is not null)
+        {
+            return new CanaryObservation(canary, now, workload, RouteObservation.NotSynced);
+        }
+
+        // Traffic is not put on a primary that is still initializing (spec §2.4 steps 8–12).
+        var initializing = canary.Status?.Phase is null or CanaryPhase.Initializing;
+        var routes = initializing && !canary.Spec.SkipAnalysis && !workload.Primary.IsReady
+            ? RouteObservation.NotSynced
+            : await router.SyncAsync(canary, cancellationToken);
+
+        return new CanaryObservation(canary, now, workload, routes);
+    }
+}

@@ -1,0 +1,38 @@
+using Flagger.Core.Ports;
+
+namespace Flagger.Core.Analysis;
+
+/// <summary>
+/// One whole tick in process: observe, decide, run the checks the decision needs, decide, apply. The durable
+/// orchestrator runs the same three steps as separate activities; this runs them back to back.
+/// </summary>
+public sealed class CanaryTickRunner(CanaryObserver observer, CheckRunner checks, DecisionApplier applier)
+{
+    public CanaryTickRunner(
+        ICanaryCluster cluster,
+        ITrafficRouter router,
+        IMetricProvider metrics,
+        IWebhookClient webhooks,
+        IEventRecorder events,
+        INotifier notifier)
+        : this(new CanaryObserver(cluster, router), new CheckRunner(webhooks, metrics), new DecisionApplier(cluster, router, webhooks, events, notifier))
+    {
+    }
+
+    /// <returns>The decision applied, or null when the Canary no longer exists.</returns>
+    public async Task<TickDecision?> RunAsync(string @namespace, string name, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var observation = await observer.ObserveAsync(@namespace, name, now, cancellationToken);
+        if (observation is null)
+        {
+            return null;
+        }
+
+        var step = CanaryTick.Plan(observation);
+        var decision = step.Decision
+            ?? CanaryTick.Decide(observation, await checks.RunAsync(observation.Canary, step.Plan!, cancellationToken));
+
+        await applier.ApplyAsync(observation.Canary, decision, cancellationToken);
+        return decision;
+    }
+}

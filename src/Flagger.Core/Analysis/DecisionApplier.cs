@@ -1,0 +1,65 @@
+using Flagger.Core.Model;
+using Flagger.Core.Ports;
+
+namespace Flagger.Core.Analysis;
+
+/// <summary>The "apply" step of a tick: performs the decision's actions in order, then writes the status.</summary>
+public sealed class DecisionApplier(
+    ICanaryCluster cluster,
+    ITrafficRouter router,
+    IWebhookClient webhooks,
+    IEventRecorder events,
+    INotifier notifier)
+{
+    public async Task ApplyAsync(Canary canary, TickDecision decision, CancellationToken cancellationToken)
+    {
+        foreach (var action in decision.Actions)
+        {
+            switch (action)
+            {
+                case SetRoutes weights:
+                    await router.SetRoutesAsync(canary, weights, cancellationToken);
+                    break;
+                case ScaleTargetToZero:
+                    await cluster.ScaleTargetToZeroAsync(canary, cancellationToken);
+                    break;
+                case ScaleTargetUp:
+                    await cluster.ScaleTargetUpAsync(canary, cancellationToken);
+                    break;
+                case PromotePrimary:
+                    await cluster.PromotePrimaryAsync(canary, cancellationToken);
+                    break;
+                case RecordEvent canaryEvent:
+                    await events.RecordAsync(canary, canaryEvent, cancellationToken);
+                    break;
+                case SendAlert alert:
+                    await notifier.NotifyAsync(canary, alert, cancellationToken);
+                    break;
+                case RunPostRolloutHooks postRollout:
+                    await RunPostRolloutHooksAsync(canary, decision.NextStatus ?? canary.Status, postRollout.Phase, cancellationToken);
+                    break;
+                default:
+                    throw new NotSupportedException($"Unknown canary action {action.GetType().Name}");
+            }
+        }
+
+        if (decision.NextStatus is { } status)
+        {
+            await cluster.WriteStatusAsync(canary, status, cancellationToken);
+        }
+    }
+
+    /// <summary>Post-rollout hooks only report: a failure is a warning event, never a failed check.</summary>
+    private async Task RunPostRolloutHooksAsync(Canary canary, CanaryStatus? status, CanaryPhase phase, CancellationToken cancellationToken)
+    {
+        var withStatus = new Canary { Metadata = canary.Metadata, Spec = canary.Spec, Status = status };
+        foreach (var hook in canary.Analysis.WebhooksOfType(WebhookType.PostRollout))
+        {
+            var answer = await webhooks.CallAsync(hook, CheckRunner.Payload(withStatus, phase, hook), cancellationToken);
+            var canaryEvent = answer.Succeeded
+                ? new RecordEvent(EventSeverity.Info, $"Post-rollout check {hook.Name} passed", phase)
+                : new RecordEvent(EventSeverity.Warning, $"Post-rollout hook {hook.Name} failed {answer.Message}", phase);
+            await events.RecordAsync(canary, canaryEvent, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,697 @@
+using System.Globalization;
+using Flagger.Core.Model;
+using Flagger.Core.Workloads;
+
+namespace Flagger.Core.Analysis;
+
+/// <summary>
+/// The steps of one tick in Flagger's order (spec §2.4), with the departures of DESIGN.md §3. Each path
+/// appends effects to <see cref="_actions"/> and changes <see cref="_status"/>; nothing here does I/O.
+/// </summary>
+internal sealed class TickDecider
+{
+    private readonly CanaryObservation _observation;
+    private readonly ICheckResults _checks;
+    private readonly Canary _canary;
+    private readonly CanaryAnalysis _analysis;
+    private readonly List<CanaryAction> _actions = [];
+    private readonly List<StageResult> _stages = [];
+    private CanaryStatus _status;
+    private bool _statusChanged;
+
+    public TickDecider(CanaryObservation observation, ICheckResults checks)
+    {
+        _observation = observation;
+        _checks = checks;
+        _canary = observation.Canary;
+        _analysis = _canary.Analysis;
+        _status = _canary.Status ?? new CanaryStatus();
+    }
+
+    private CanaryPhase? Phase => _status.Phase;
+
+    private WorkloadObservation Workload => _observation.Workload;
+
+    private string Namespace => _canary.Metadata.NamespaceProperty;
+
+    private string Who => $"{_canary.Metadata.Name}.{Namespace}";
+
+    private string TargetWho => $"{_canary.Spec.TargetRef.Name}.{Namespace}";
+
+    private string PrimaryWho => $"{_canary.Spec.TargetRef.Name}-primary.{Namespace}";
+
+    private string Kind => string.IsNullOrEmpty(_canary.Spec.TargetRef.Kind) ? "Deployment" : _canary.Spec.TargetRef.Kind;
+
+    private bool IsIn(params CanaryPhase[] phases) => Phase is { } phase && phases.Contains(phase);
+
+    public TickDecision Decide()
+    {
+        Tick();
+        var summary = _actions.OfType<RecordEvent>().LastOrDefault()?.Message ?? "No change";
+        return new TickDecision(_actions, _statusChanged ? _status : null, new CheckReport(_stages), summary);
+    }
+
+    private void Tick()
+    {
+        if (_canary.Spec.Suspend)
+        {
+            Event(EventSeverity.Info, "skipping canary run as object is suspended");
+            return;
+        }
+
+        if (Phase is null)
+        {
+            SetPhase(CanaryPhase.Initializing);
+        }
+
+        if (Workload.Problem is { } problem)
+        {
+            Event(EventSeverity.Warning, problem);
+            return;
+        }
+
+        var skipAnalysis = _canary.Spec.SkipAnalysis;
+        if (Phase == CanaryPhase.Initializing)
+        {
+            if (!Initialize(skipAnalysis))
+            {
+                return;
+            }
+        }
+
+        if (IsIn(CanaryPhase.Initialized, CanaryPhase.Succeeded, CanaryPhase.Failed) && !NoteNewRevision())
+        {
+            return;
+        }
+
+        if (!skipAnalysis && !Workload.Primary.IsReady)
+        {
+            if (Workload.Primary.IsRetriable)
+            {
+                Event(EventSeverity.Warning, $"{PrimaryWho} not ready: {Workload.Primary.Message}");
+            }
+            else if (IsIn(CanaryPhase.Promoting, CanaryPhase.Finalising))
+            {
+                FailPromotion(Workload.Primary.Message);
+            }
+            else
+            {
+                RollBack(RollbackCause.ProgressDeadline, Workload.Primary.Message);
+            }
+
+            return;
+        }
+
+        var routes = _observation.Routes;
+        if (!routes.IsReady)
+        {
+            Event(EventSeverity.Warning, routes.Message ?? $"Routes of {Who} are not ready");
+            return;
+        }
+
+        if (!IsIn(CanaryPhase.Progressing, CanaryPhase.WaitingPromotion, CanaryPhase.Promoting, CanaryPhase.Finalising))
+        {
+            // Our departure: rollback hooks are documented for Waiting, so they run there too.
+            if (Phase == CanaryPhase.Waiting && RollbackRequested())
+            {
+                return;
+            }
+
+            StartRun();
+            return;
+        }
+
+        if (IsIn(CanaryPhase.Progressing, CanaryPhase.WaitingPromotion) &&
+            ChangeDetection.HasChanged(_status, Workload.TargetRevision, Workload.TrackedConfigs))
+        {
+            Event(EventSeverity.Info, $"New revision detected! Restarting analysis for {TargetWho}");
+            _actions.Add(new SetRoutes(WeightSchedule.TotalWeight, 0));
+            SyncStatus(CanaryPhase.Progressing);
+            return;
+        }
+
+        if (!Workload.Target.IsReady)
+        {
+            if (Workload.Target.IsRetriable)
+            {
+                Event(EventSeverity.Warning, $"{TargetWho} not ready: {Workload.Target.Message}");
+            }
+            else
+            {
+                RollBack(RollbackCause.ProgressDeadline, Workload.Target.Message);
+            }
+
+            return;
+        }
+
+        if (skipAnalysis)
+        {
+            PromoteWithoutAnalysis();
+            return;
+        }
+
+        if (IsIn(CanaryPhase.Progressing, CanaryPhase.WaitingPromotion) && RollbackRequested())
+        {
+            return;
+        }
+
+        if (Phase == CanaryPhase.Promoting)
+        {
+            ShiftTrafficToPrimary(routes);
+            return;
+        }
+
+        if (Phase == CanaryPhase.Finalising)
+        {
+            FinishPromotion();
+            return;
+        }
+
+        if (_status.FailedChecks >= _analysis.EffectiveThreshold)
+        {
+            RollBack(RollbackCause.Threshold, null);
+            return;
+        }
+
+        if (!Analyse(routes))
+        {
+            return;
+        }
+
+        switch (_analysis.Strategy)
+        {
+            case DeploymentStrategy.ABTesting:
+                AdvanceABTesting(routes);
+                break;
+            case DeploymentStrategy.BlueGreen:
+                AdvanceBlueGreen(routes);
+                break;
+            default:
+                AdvanceCanary(routes);
+                break;
+        }
+    }
+
+    /// <summary>Steps 7–13: the primary must be ready before traffic is put on it. True when the tick goes on.</summary>
+    private bool Initialize(bool skipAnalysis)
+    {
+        if (!skipAnalysis && _analysis.Metrics is { Count: > 0 })
+        {
+            var providers = RunStage(CheckStageKind.ProviderAvailability, null);
+            if (providers.Passed && providers.Results.All(r => r.Passed))
+            {
+                Event(EventSeverity.Info, "all the metrics providers are available!");
+            }
+            else
+            {
+                foreach (var failure in providers.Results.Where(r => !r.Passed))
+                {
+                    Event(EventSeverity.Error, failure.Message);
+                }
+            }
+        }
+
+        if (!skipAnalysis && !Workload.Primary.IsReady)
+        {
+            if (Workload.Primary.IsRetriable)
+            {
+                Event(EventSeverity.Warning, $"{PrimaryWho} not ready: {Workload.Primary.Message}");
+            }
+            else
+            {
+                RollBack(RollbackCause.ProgressDeadline, Workload.Primary.Message);
+            }
+
+            return false;
+        }
+
+        _actions.Add(new ScaleTargetToZero());
+        SyncStatus(CanaryPhase.Initialized);
+        Event(EventSeverity.Info, $"Initialization done! {Who}");
+        Alert(AlertSeverity.Info, $"New {Kind} detected, initialization completed.", withFields: true);
+        return true;
+    }
+
+    /// <summary>Step 14 for an idle canary. True when the target carries a revision to run.</summary>
+    private bool NoteNewRevision()
+    {
+        var revision = Workload.TargetRevision;
+        if (!ChangeDetection.HasChanged(_status, revision, Workload.TrackedConfigs))
+        {
+            // Flagger's refresh in Failed: after a manual rollback to the promoted spec, re-applying the
+            // failed revision must count as a change again.
+            if (Phase == CanaryPhase.Failed && _status.LastAppliedSpec != revision)
+            {
+                Update(s => s with { LastAppliedSpec = revision, TrackedConfigs = Workload.TrackedConfigs });
+            }
+
+            return false;
+        }
+
+        if (_status.PendingRevision != revision)
+        {
+            Update(s => s with { PendingRevision = revision });
+        }
+
+        return true;
+    }
+
+    /// <summary>Step 18: a new revision waits for confirm-rollout, then the canary is scaled up.</summary>
+    private void StartRun()
+    {
+        var gate = RunStage(CheckStageKind.ConfirmRollout, Phase);
+        if (!gate.Passed)
+        {
+            if (Phase != CanaryPhase.Waiting)
+            {
+                SetPhase(CanaryPhase.Waiting);
+                Event(EventSeverity.Warning, $"Halt {Who} advancement waiting for approval {gate.FirstFailure?.Name}");
+                AlertUnlessMuted(gate, AlertSeverity.Warn, "Canary is waiting for approval.");
+            }
+
+            return;
+        }
+
+        PassedEvents(gate, "Confirm-rollout");
+        SyncStatus(CanaryPhase.Progressing);
+        Event(EventSeverity.Info, $"New revision detected! Scaling up {TargetWho}");
+        Alert(AlertSeverity.Info, "New revision detected, progressing canary analysis.", withFields: true);
+        _actions.Add(new ScaleTargetUp());
+    }
+
+    /// <summary>Step 22: the first rollback hook that answers 2xx rolls the canary back.</summary>
+    private bool RollbackRequested()
+    {
+        if (!_analysis.WebhooksOfType(WebhookType.Rollback).Any())
+        {
+            return false;
+        }
+
+        var hooks = RunStage(CheckStageKind.Rollback, Phase);
+        if (hooks.Passed)
+        {
+            return false;
+        }
+
+        Event(EventSeverity.Warning, $"Rolling back {Who} manual webhook invoked");
+        RollBack(RollbackCause.Manual, null);
+        return true;
+    }
+
+    /// <summary>Step 27: pre-rollout hooks on the first analysis tick, rollout hooks and metrics after.</summary>
+    private bool Analyse(RouteObservation routes)
+    {
+        var firstTick = routes.CanaryWeight == 0 && _status.Iterations == 0 && !(_analysis.Mirror && routes.Mirrored);
+        if (firstTick)
+        {
+            Event(EventSeverity.Info, $"Starting canary analysis for {TargetWho}");
+            var pre = RunStage(CheckStageKind.PreRollout, CanaryPhase.Progressing);
+            if (!pre.Passed)
+            {
+                CountFailedCheck(pre, "pre-rollout check");
+                return false;
+            }
+
+            PassedEvents(pre, "Pre-rollout");
+            return true;
+        }
+
+        var analysis = RunStage(CheckStageKind.Analysis, CanaryPhase.Progressing);
+        foreach (var skipped in analysis.Results.Where(r => r.Verdict == CheckVerdict.Skipped))
+        {
+            Event(EventSeverity.Info, skipped.Message);
+        }
+
+        if (!analysis.Passed)
+        {
+            CountFailedCheck(analysis, "external check");
+            return false;
+        }
+
+        return true;
+    }
+
+    private void CountFailedCheck(StageResult stage, string hookLabel)
+    {
+        var failure = stage.FirstFailure;
+        var message = failure switch
+        {
+            { Kind: CheckKind.Webhook } => $"Halt {Who} advancement {hookLabel} {failure.Name} failed {failure.Message}",
+            { } => failure.Message,
+            null => $"Halt {Who} advancement: checks failed",
+        };
+        Event(EventSeverity.Warning, message);
+        Update(s => s with { FailedChecks = s.FailedChecks + 1 });
+    }
+
+    /// <summary>Steps 30 and runCanary (spec §2.8).</summary>
+    private void AdvanceCanary(RouteObservation routes)
+    {
+        var step = WeightSchedule.NextStep(_analysis, routes.CanaryWeight);
+        if (step > 0 && !routes.Mirrored && !IsIn(CanaryPhase.Promoting, CanaryPhase.WaitingPromotion, CanaryPhase.Finalising))
+        {
+            var gate = RunStage(CheckStageKind.ConfirmTrafficIncrease, CanaryPhase.Progressing);
+            if (!gate.Passed)
+            {
+                Event(EventSeverity.Warning, $"Halt {Who} advancement waiting for traffic increase approval {gate.FirstFailure?.Name}");
+                AlertUnlessMuted(gate, AlertSeverity.Warn, "Canary traffic increase is waiting for approval.");
+                return;
+            }
+
+            PassedEvents(gate, "Confirm-traffic-increase");
+        }
+
+        if (routes.CanaryWeight < WeightSchedule.MaxWeight(_analysis))
+        {
+            var (primary, canary) = WeightSchedule.Advance(routes.PrimaryWeight, routes.CanaryWeight, step);
+            _actions.Add(new SetRoutes(primary, canary));
+            Update(s => s with { CanaryWeight = canary });
+            Event(EventSeverity.Info, $"Advance {Who} canary weight {canary}");
+            return;
+        }
+
+        PromoteAfterApproval();
+    }
+
+    private void AdvanceABTesting(RouteObservation routes)
+    {
+        var iterations = _analysis.EffectiveIterations;
+        if (_status.Iterations < iterations)
+        {
+            if (routes.PrimaryWeight != 0 || routes.CanaryWeight != WeightSchedule.TotalWeight)
+            {
+                _actions.Add(new SetRoutes(0, WeightSchedule.TotalWeight));
+            }
+
+            AdvanceIteration(iterations);
+            return;
+        }
+
+        PromoteAfterApproval();
+    }
+
+    private void AdvanceBlueGreen(RouteObservation routes)
+    {
+        var iterations = _analysis.EffectiveIterations;
+        if (_status.Iterations < iterations)
+        {
+            if (_analysis.Mirror && !routes.Mirrored)
+            {
+                _actions.Add(new SetRoutes(WeightSchedule.TotalWeight, 0, Mirrored: true));
+            }
+
+            AdvanceIteration(iterations);
+            return;
+        }
+
+        if (_status.Iterations == iterations)
+        {
+            // The last iteration: confirm, then give the canary all live traffic for one more analysis.
+            var gate = RunStage(CheckStageKind.ConfirmPromotion, CanaryPhase.Progressing);
+            if (!WaitForPromotionApproval(gate))
+            {
+                return;
+            }
+
+            Event(EventSeverity.Info, _analysis.Mirror
+                ? "Stop traffic mirroring and route all traffic to canary"
+                : "Routing all traffic to canary");
+            _actions.Add(new SetRoutes(0, WeightSchedule.TotalWeight));
+            Update(s => s with { Iterations = s.Iterations + 1 });
+            return;
+        }
+
+        PromoteAfterApproval();
+    }
+
+    private void AdvanceIteration(int iterations)
+    {
+        var next = _status.Iterations + 1;
+        Update(s => s with { Iterations = next });
+        Event(EventSeverity.Info, $"Advance {Who} canary iteration {next}/{iterations}");
+    }
+
+    private void PromoteAfterApproval()
+    {
+        var gate = RunStage(CheckStageKind.ConfirmPromotion, CanaryPhase.Progressing);
+        if (!WaitForPromotionApproval(gate))
+        {
+            return;
+        }
+
+        Event(EventSeverity.Info, $"Copying {TargetWho} template spec to {PrimaryWho}");
+        _actions.Add(new PromotePrimary());
+        SetPhase(CanaryPhase.Promoting);
+    }
+
+    /// <summary>True when confirm-promotion is open; otherwise the canary waits in WaitingPromotion.</summary>
+    private bool WaitForPromotionApproval(StageResult gate)
+    {
+        if (gate.Passed)
+        {
+            PassedEvents(gate, "Confirm-promotion");
+            return true;
+        }
+
+        if (Phase != CanaryPhase.WaitingPromotion)
+        {
+            Event(EventSeverity.Warning, $"Halt {Who} advancement waiting for promotion approval {gate.FirstFailure?.Name}");
+            AlertUnlessMuted(gate, AlertSeverity.Warn, "Canary promotion is waiting for approval.");
+            SetPhase(CanaryPhase.WaitingPromotion);
+        }
+        else
+        {
+            Update(s => s with { Iterations = Math.Max(0, _analysis.EffectiveIterations - 1) });
+        }
+
+        return false;
+    }
+
+    /// <summary>Step 23: traffic back to the (now promoted) primary, in one go or by stepWeightPromotion.</summary>
+    private void ShiftTrafficToPrimary(RouteObservation routes)
+    {
+        var step = _analysis.StepWeightPromotion ?? 0;
+
+        // Flagger never ends Promoting when the step is set and the canary weight is already 0; we finish.
+        if (step > 0 && routes.CanaryWeight > 0)
+        {
+            var (primary, canary) = WeightSchedule.Promote(routes.PrimaryWeight, routes.CanaryWeight, step);
+            _actions.Add(new SetRoutes(primary, canary));
+            Event(EventSeverity.Info, $"Advance {Who} primary weight {primary}");
+            if (primary >= WeightSchedule.TotalWeight)
+            {
+                SetPhase(CanaryPhase.Finalising);
+            }
+            else
+            {
+                Update(s => s with { CanaryWeight = canary });
+            }
+
+            return;
+        }
+
+        _actions.Add(new SetRoutes(WeightSchedule.TotalWeight, 0));
+        Event(EventSeverity.Info, "Routing all traffic to primary");
+        SetPhase(CanaryPhase.Finalising);
+    }
+
+    /// <summary>Step 24.</summary>
+    private void FinishPromotion()
+    {
+        _actions.Add(new ScaleTargetToZero());
+        SetPhase(CanaryPhase.Succeeded);
+        _actions.Add(new RunPostRolloutHooks(CanaryPhase.Succeeded));
+        Event(EventSeverity.Info, $"Promotion completed! Scaling down {TargetWho}");
+        Alert(AlertSeverity.Info, "Canary analysis completed successfully, promotion finished.");
+    }
+
+    /// <summary>Step 21 (spec §2.12). Flagger runs no post-rollout hooks here (its TestWebhooks trace), nor do we.</summary>
+    private void PromoteWithoutAnalysis()
+    {
+        _actions.Add(new SetRoutes(WeightSchedule.TotalWeight, 0));
+        Event(EventSeverity.Info, $"Copying {TargetWho} template spec to {PrimaryWho}");
+        _actions.Add(new PromotePrimary());
+        _actions.Add(new ScaleTargetToZero());
+        SetPhase(CanaryPhase.Succeeded);
+        Event(EventSeverity.Info, $"Promotion completed! Canary analysis was skipped for {TargetWho}");
+        Alert(AlertSeverity.Info, "Canary analysis was skipped, promotion finished.");
+    }
+
+    private enum RollbackCause
+    {
+        Threshold,
+        ProgressDeadline,
+        Manual,
+    }
+
+    /// <summary>
+    /// Spec §2.11. Unlike Flagger, every cause alerts at error severity, and a rollback before the route
+    /// exists (initialization) still completes instead of retrying forever.
+    /// </summary>
+    private void RollBack(RollbackCause cause, string? detail)
+    {
+        switch (cause)
+        {
+            case RollbackCause.Threshold:
+                Event(EventSeverity.Warning, $"Rolling back {Who} failed checks threshold reached {_status.FailedChecks}");
+                Alert(AlertSeverity.Error, $"Failed checks threshold reached {_status.FailedChecks}");
+                break;
+            case RollbackCause.ProgressDeadline:
+                Event(EventSeverity.Warning, $"Rolling back {Who} progress deadline exceeded {detail}");
+                Alert(AlertSeverity.Error, $"Progress deadline exceeded {detail}");
+                break;
+            case RollbackCause.Manual:
+                Alert(AlertSeverity.Error, "Rolling back manual webhook invoked");
+                break;
+        }
+
+        if (_observation.Routes.IsSynced)
+        {
+            _actions.Add(new SetRoutes(WeightSchedule.TotalWeight, 0));
+        }
+
+        Event(EventSeverity.Warning, $"Canary failed! Scaling down {TargetWho}");
+        _actions.Add(new ScaleTargetToZero());
+        SyncStatus(CanaryPhase.Failed);
+        _actions.Add(new RunPostRolloutHooks(CanaryPhase.Failed));
+    }
+
+    /// <summary>The promoted primary broke: all traffic goes back to the canary, which keeps running.</summary>
+    private void FailPromotion(string? detail)
+    {
+        Event(EventSeverity.Warning, $"Promotion of {Who} failed, primary not ready: {detail}");
+        Alert(AlertSeverity.Error, $"Promotion failed, primary not ready: {detail}");
+        _actions.Add(new SetRoutes(0, WeightSchedule.TotalWeight));
+        SyncStatus(CanaryPhase.Failed, canaryWeight: WeightSchedule.TotalWeight);
+        _actions.Add(new RunPostRolloutHooks(CanaryPhase.Failed));
+    }
+
+    private StageResult RunStage(CheckStageKind kind, CanaryPhase? payloadPhase)
+    {
+        var (webhooks, metrics) = kind switch
+        {
+            CheckStageKind.ProviderAvailability => (Array.Empty<CanaryWebhook>(), Metrics()),
+            CheckStageKind.Rollback => (Hooks(WebhookType.Rollback), []),
+            CheckStageKind.ConfirmRollout => (Hooks(WebhookType.ConfirmRollout), []),
+            CheckStageKind.PreRollout => (Hooks(WebhookType.PreRollout), []),
+            CheckStageKind.Analysis => (Hooks(WebhookType.Rollout), Metrics()),
+            CheckStageKind.ConfirmTrafficIncrease => (Hooks(WebhookType.ConfirmTrafficIncrease), []),
+            CheckStageKind.ConfirmPromotion => (Hooks(WebhookType.ConfirmPromotion), []),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        };
+
+        if (webhooks.Length == 0 && metrics.Length == 0)
+        {
+            return new StageResult(kind, true, []);
+        }
+
+        var result = _checks.Run(new CheckStage(kind, payloadPhase, webhooks, metrics));
+        _stages.Add(result);
+        return result;
+
+        CanaryWebhook[] Hooks(string type) => [.. _analysis.WebhooksOfType(type)];
+
+        // Builtin and inline-query metrics run before template metrics (spec §5.2).
+        CanaryMetric[] Metrics() =>
+        [
+            .. (_analysis.Metrics ?? []).Where(m => m.IsBuiltin || m.TemplateRef is null),
+            .. (_analysis.Metrics ?? []).Where(m => !m.IsBuiltin && m.TemplateRef is not null),
+        ];
+    }
+
+    private void PassedEvents(StageResult stage, string label)
+    {
+        foreach (var passed in stage.Results.Where(r => r.Passed))
+        {
+            Event(EventSeverity.Info, $"{label} check {passed.Name} passed");
+        }
+    }
+
+    private void Event(EventSeverity severity, string message) => _actions.Add(new RecordEvent(severity, message, Phase));
+
+    private void Alert(AlertSeverity severity, string message, bool withFields = false) =>
+        _actions.Add(new SendAlert(severity, message, withFields ? AlertFields() : new Dictionary<string, string>(), Phase));
+
+    private void AlertUnlessMuted(StageResult gate, AlertSeverity severity, string message)
+    {
+        var hook = gate.FirstFailure?.Name;
+        if (_analysis.Webhooks?.FirstOrDefault(w => w.Name == hook) is not { MuteAlert: true })
+        {
+            Alert(severity, message);
+        }
+    }
+
+    private Dictionary<string, string> AlertFields()
+    {
+        var routing = _analysis.Strategy switch
+        {
+            DeploymentStrategy.ABTesting => "A/B Testing",
+            DeploymentStrategy.BlueGreen => "Blue/Green",
+            _ when _analysis.StepWeights is { Count: > 0 } ladder =>
+                $"Weight steps: {string.Join(',', ladder)} max: {WeightSchedule.MaxWeight(_analysis)}",
+            _ => $"Weight step: {_analysis.StepWeight ?? 0} max: {WeightSchedule.MaxWeight(_analysis)}",
+        };
+
+        return new Dictionary<string, string>
+        {
+            ["Target"] = $"{Kind}/{TargetWho}",
+            ["Failed checks threshold"] = _analysis.EffectiveThreshold.ToString(CultureInfo.InvariantCulture),
+            ["Progress deadline"] = $"{(int)_canary.Spec.ProgressDeadline.TotalSeconds}s",
+            ["Traffic routing"] = routing,
+        };
+    }
+
+    /// <summary>Flagger's SyncStatus: a new phase with zeroed counters, recording the revision it applies to.</summary>
+    private void SyncStatus(CanaryPhase phase, int canaryWeight = 0)
+    {
+        var revision = Workload.TargetRevision;
+        Update(s => s with
+        {
+            Phase = phase,
+            CanaryWeight = canaryWeight,
+            FailedChecks = 0,
+            Iterations = 0,
+            LastAppliedSpec = revision,
+            LastPromotedSpec = phase == CanaryPhase.Initialized ? revision : s.LastPromotedSpec,
+            TrackedConfigs = Workload.TrackedConfigs,
+            PendingRevision = null,
+        });
+    }
+
+    /// <summary>Flagger's SetStatusPhase: leaving the active phases clears weight and iterations.</summary>
+    private void SetPhase(CanaryPhase phase)
+    {
+        Update(s =>
+        {
+            var next = s with { Phase = phase };
+            if (phase is not (CanaryPhase.Progressing or CanaryPhase.Waiting or CanaryPhase.Promoting))
+            {
+                next = next with
+                {
+                    CanaryWeight = 0,
+                    Iterations = phase == CanaryPhase.WaitingPromotion ? Math.Max(0, _analysis.EffectiveIterations - 1) : 0,
+                };
+            }
+
+            if (phase is CanaryPhase.Initialized or CanaryPhase.Succeeded)
+            {
+                next = next with { LastPromotedSpec = next.LastAppliedSpec };
+            }
+
+            return next;
+        });
+    }
+
+    private void Update(Func<CanaryStatus, CanaryStatus> change)
+    {
+        var next = change(_status);
+        var now = _observation.Now;
+        var promoted = next.Phase is { } phase ? PromotedCondition.For(phase, Kind, _status.Promoted, now) : null;
+        _status = next with
+        {
+            LastTransitionTime = now,
+            Conditions = promoted is null ? next.Conditions : [promoted],
+        };
+        _statusChanged = true;
+    }
+}

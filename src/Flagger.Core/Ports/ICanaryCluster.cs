@@ -1,0 +1,27 @@
+using Flagger.Core.Analysis;
+using Flagger.Core.Model;
+
+namespace Flagger.Core.Ports;
+
+/// <summary>The Kubernetes side of a canary: the Canary object, its target and primary Deployments, Services.</summary>
+public interface ICanaryCluster
+{
+    Task<Canary?> GetCanaryAsync(string @namespace, string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Converges what Flagger generates before every tick (the primary Deployment when absent, with its
+    /// ConfigMap and Secret copies, and the <c>-primary</c> and <c>-canary</c> Services), then reads the target
+    /// revision, its tracked configs and both readiness states.
+    /// </summary>
+    Task<WorkloadObservation> SyncWorkloadAsync(Canary canary, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task ScaleTargetToZeroAsync(Canary canary, CancellationToken cancellationToken);
+
+    /// <summary>Scales the target up for a new run (spec §3.4).</summary>
+    Task ScaleTargetUpAsync(Canary canary, CancellationToken cancellationToken);
+
+    /// <summary>Copies the target's pod spec and configs to the primary (spec §3.3). Repeating it is harmless.</summary>
+    Task PromotePrimaryAsync(Canary canary, CancellationToken cancellationToken);
+
+    Task WriteStatusAsync(Canary canary, CanaryStatus status, CancellationToken cancellationToken);
+}

@@ -1,0 +1,16 @@
+using Flagger.Core.Analysis;
+using Flagger.Core.Model;
+
+namespace Flagger.Core.Ports;
+
+/// <summary>Splits traffic between primary and canary (the Gateway API HTTPRoute, chosen by <c>spec.provider</c>).</summary>
+public interface ITrafficRouter
+{
+    /// <summary>
+    /// Converges the apex Service and the route to the Canary's spec (a spec drift resets the split to the
+    /// primary, as in Flagger), then reads the split back, or reports why it cannot be trusted yet.
+    /// </summary>
+    Task<RouteObservation> SyncAsync(Canary canary, CancellationToken cancellationToken);
+
+    Task SetRoutesAsync(Canary canary, SetRoutes weights, CancellationToken cancellationToken);
+}
