@@ -88,7 +88,7 @@ internal sealed class TickDecider
         {
             if (Workload.Primary.IsRetriable)
             {
-                Event(EventSeverity.Warning, $"{PrimaryWho} not ready: {Workload.Primary.Message}");
+                NotReadyEvent(PrimaryWho, Workload.Primary);
             }
             else if (IsIn(CanaryPhase.Promoting, CanaryPhase.Finalising))
             {
@@ -134,7 +134,7 @@ internal sealed class TickDecider
         {
             if (Workload.Target.IsRetriable)
             {
-                Event(EventSeverity.Warning, $"{TargetWho} not ready: {Workload.Target.Message}");
+                NotReadyEvent(TargetWho, Workload.Target);
             }
             else
             {
@@ -215,7 +215,7 @@ internal sealed class TickDecider
         {
             if (Workload.Primary.IsRetriable)
             {
-                Event(EventSeverity.Warning, $"{PrimaryWho} not ready: {Workload.Primary.Message}");
+                NotReadyEvent(PrimaryWho, Workload.Primary);
             }
             else
             {
@@ -606,6 +606,9 @@ internal sealed class TickDecider
             Event(EventSeverity.Info, $"{label} check {passed.Name} passed");
         }
     }
+
+    private void NotReadyEvent(string who, Readiness readiness) =>
+        Event(EventSeverity.Warning, $"{who} not ready: waiting for rollout to finish: {readiness.Message}");
 
     private void Event(EventSeverity severity, string message) => _actions.Add(new RecordEvent(severity, message, Phase));
 

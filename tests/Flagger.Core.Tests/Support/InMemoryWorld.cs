@@ -1,0 +1,275 @@
+using Flagger.Core.Analysis;
+using Flagger.Core.Model;
+using Flagger.Core.Ports;
+using Flagger.Core.Workloads;
+
+namespace Flagger.Core.Tests.Support;
+
+/// <summary>
+/// A stateful in-memory cluster, router, metric provider, webhook receiver, event recorder and notifier for
+/// one canary, in the manner of Flagger's scheduler test fixture: ticks are driven one by one and the tests
+/// assert on the resulting world (weights, replicas, images, status, events, hook calls).
+/// </summary>
+public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvider, IWebhookClient, IEventRecorder, INotifier
+{
+    public const string NotUpdated = "0 out of 1 new replicas have been updated";
+
+    private readonly CanaryTickRunner _runner;
+
+    public InMemoryWorld(Canary canary, string image = "podinfo:1.0.0")
+    {
+        Canary = canary;
+        Target = new SimulatedDeployment { Image = image, Replicas = 1, Readiness = Readiness.Ready };
+        _runner = new CanaryTickRunner(this, this, this, this, this, this);
+        Now = new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
+    }
+
+    public Canary Canary { get; }
+
+    public SimulatedDeployment Target { get; }
+
+    public SimulatedDeployment? Primary { get; private set; }
+
+    public Dictionary<string, string> TargetConfigs { get; } = [];
+
+    public Dictionary<string, string> PrimaryConfigs { get; private set; } = [];
+
+    /// <summary>When true, a Deployment that starts rolling out is ready at the next tick; otherwise tests call MakeReady.</summary>
+    public bool AutoReady { get; set; } = true;
+
+    public bool RouteExists { get; private set; }
+
+    public int PrimaryWeight { get; private set; } = 100;
+
+    public int CanaryWeight { get; private set; }
+
+    public bool Mirrored { get; private set; }
+
+    /// <summary>When set, the gateway has not accepted the route yet.</summary>
+    public string? RouteNotReady { get; set; }
+
+    public List<(int Primary, int Canary, bool Mirrored)> RouteHistory { get; } = [];
+
+    public List<RecordEvent> Events { get; } = [];
+
+    public List<SendAlert> Alerts { get; } = [];
+
+    public List<(string Type, string Name, WebhookPayload Payload)> HookCalls { get; } = [];
+
+    /// <summary>Answer per hook name; hooks not listed answer 200.</summary>
+    public Dictionary<string, WebhookResult> HookAnswers { get; } = [];
+
+    /// <summary>Measurement per metric name; metrics not listed measure 100 (success rate) or 0 (anything else).</summary>
+    public Dictionary<string, MetricMeasurement> Measurements { get; } = [];
+
+    public List<string> MeasuredMetrics { get; } = [];
+
+    public List<CanaryStatus> StatusWrites { get; } = [];
+
+    public DateTimeOffset Now { get; set; }
+
+    public CanaryStatus Status => Canary.Status ?? new CanaryStatus();
+
+    public CanaryPhase? Phase => Canary.Status?.Phase;
+
+    public async Task<TickDecision> TickAsync()
+    {
+        var decision = await _runner.RunAsync(Canary.Metadata.NamespaceProperty, Canary.Metadata.Name, Now);
+        Now += Canary.Analysis.GetInterval();
+        return decision ?? throw new InvalidOperationException("the canary vanished");
+    }
+
+    public async Task TicksAsync(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await TickAsync();
+        }
+    }
+
+    /// <summary>Runs ticks until the phase is reached (at most <paramref name="limit"/>).</summary>
+    public async Task<int> TickUntilAsync(CanaryPhase phase, int limit = 50)
+    {
+        for (var i = 1; i <= limit; i++)
+        {
+            await TickAsync();
+            if (Phase == phase)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"phase {phase} not reached in {limit} ticks; now {Phase}");
+    }
+
+    /// <summary>Initializes the canary (primary created and ready) and returns with phase Initialized.</summary>
+    public async Task<InMemoryWorld> InitializedAsync()
+    {
+        await TickUntilAsync(CanaryPhase.Initialized, 5);
+        return this;
+    }
+
+    public void UpdateTarget(string image)
+    {
+        Target.Image = image;
+        if (Target.Replicas > 0)
+        {
+            StartRollout(Target);
+        }
+    }
+
+    public void MakePrimaryReady() => Primary!.Readiness = Readiness.Ready;
+
+    public void MakeCanaryReady() => Target.Readiness = Readiness.Ready;
+
+    public void SetMeasurement(string metric, double value) => Measurements[metric] = MetricMeasurement.Of(value);
+
+    public IEnumerable<string> EventMessages => Events.Select(e => e.Message);
+
+    // ICanaryCluster
+
+    public Task<Canary?> GetCanaryAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        Task.FromResult<Canary?>(Canary);
+
+    public Task<WorkloadObservation> SyncWorkloadAsync(Canary canary, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        Settle(Target);
+        if (Primary is null)
+        {
+            Primary = new SimulatedDeployment { Image = Target.Image, Replicas = Math.Max(1, Target.Replicas) };
+            PrimaryConfigs = new Dictionary<string, string>(TargetConfigs);
+            StartRollout(Primary);
+        }
+        else
+        {
+            Settle(Primary);
+        }
+
+        return Task.FromResult(new WorkloadObservation(
+            Target.Image, new Dictionary<string, string>(TargetConfigs), Target.Readiness, Primary.Readiness));
+    }
+
+    public Task ScaleTargetToZeroAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        Target.Replicas = 0;
+        return Task.CompletedTask;
+    }
+
+    public Task ScaleTargetUpAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        if (Target.Replicas == 0)
+        {
+            Target.Replicas = 1;
+            StartRollout(Target);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task PromotePrimaryAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        Primary!.Image = Target.Image;
+        PrimaryConfigs = new Dictionary<string, string>(TargetConfigs);
+        StartRollout(Primary);
+        return Task.CompletedTask;
+    }
+
+    public Task WriteStatusAsync(Canary canary, CanaryStatus status, CancellationToken cancellationToken)
+    {
+        Canary.Status = status;
+        StatusWrites.Add(status);
+        return Task.CompletedTask;
+    }
+
+    // ITrafficRouter
+
+    public Task<RouteObservation> SyncAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        if (!RouteExists)
+        {
+            RouteExists = true;
+            (PrimaryWeight, CanaryWeight, Mirrored) = (100, 0, false);
+        }
+
+        return Task.FromResult(RouteNotReady is { } message
+            ? RouteObservation.NotReady(message)
+            : RouteObservation.Ready(PrimaryWeight, CanaryWeight, Mirrored));
+    }
+
+    public Task SetRoutesAsync(Canary canary, SetRoutes weights, CancellationToken cancellationToken)
+    {
+        if (!RouteExists)
+        {
+            throw new InvalidOperationException("SetRoutes on a route that does not exist");
+        }
+
+        (PrimaryWeight, CanaryWeight, Mirrored) = (weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored);
+        RouteHistory.Add((PrimaryWeight, CanaryWeight, Mirrored));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Puts traffic where a test wants it, as a user editing the HTTPRoute would.</summary>
+    public void SetWeights(int primary, int canary) => (PrimaryWeight, CanaryWeight) = (primary, canary);
+
+    // IMetricProvider
+
+    public Task<MetricMeasurement> MeasureAsync(Canary canary, CanaryMetric metric, CancellationToken cancellationToken)
+    {
+        MeasuredMetrics.Add(metric.Name);
+        var measurement = Measurements.TryGetValue(metric.Name, out var configured)
+            ? configured
+            : MetricMeasurement.Of(metric.Name == CanaryMetric.RequestSuccessRate ? 100 : 0);
+        return Task.FromResult(measurement);
+    }
+
+    public Task<CheckResult> CheckAvailabilityAsync(Canary canary, CanaryMetric metric, CancellationToken cancellationToken) =>
+        Task.FromResult(new CheckResult(CheckKind.Provider, metric.Name, CheckVerdict.Passed, "online"));
+
+    // IWebhookClient
+
+    public Task<WebhookResult> CallAsync(CanaryWebhook webhook, WebhookPayload payload, CancellationToken cancellationToken)
+    {
+        HookCalls.Add((WebhookType.Normalize(webhook.Type), webhook.Name, payload));
+        return Task.FromResult(HookAnswers.TryGetValue(webhook.Name, out var answer) ? answer : WebhookResult.Success());
+    }
+
+    // IEventRecorder, INotifier
+
+    public Task RecordAsync(Canary canary, RecordEvent canaryEvent, CancellationToken cancellationToken)
+    {
+        Events.Add(canaryEvent);
+        return Task.CompletedTask;
+    }
+
+    public Task NotifyAsync(Canary canary, SendAlert alert, CancellationToken cancellationToken)
+    {
+        Alerts.Add(alert);
+        return Task.CompletedTask;
+    }
+
+    private void StartRollout(SimulatedDeployment deployment)
+    {
+        deployment.Readiness = Readiness.Waiting(NotUpdated);
+        deployment.SettlesAtNextTick = AutoReady;
+    }
+
+    private static void Settle(SimulatedDeployment deployment)
+    {
+        if (deployment.SettlesAtNextTick)
+        {
+            deployment.Readiness = Readiness.Ready;
+            deployment.SettlesAtNextTick = false;
+        }
+    }
+}
+
+public sealed class SimulatedDeployment
+{
+    public required string Image { get; set; }
+
+    public int Replicas { get; set; }
+
+    public Readiness Readiness { get; set; } = Readiness.Ready;
+
+    internal bool SettlesAtNextTick { get; set; }
+}
