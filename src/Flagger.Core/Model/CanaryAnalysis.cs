@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using YamlDotNet.Serialization;
 
 namespace Flagger.Core.Model;
 
@@ -214,7 +215,9 @@ public sealed class CanaryWebhook
     [JsonPropertyName("retries")]
     public int? Retries { get; set; }
 
+    // KubernetesYaml maps JSON names only for its own models; ours go through the camelCase convention.
     [JsonPropertyName("disableTLS")]
+    [YamlMember(Alias = "disableTLS", ApplyNamingConventions = false)]
     public bool DisableTls { get; set; }
 
     [JsonPropertyName("muteAlert")]

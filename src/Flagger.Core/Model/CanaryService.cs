@@ -149,6 +149,9 @@ public sealed class HttpMatchRequest
 
     [JsonPropertyName("ignoreUriCase")]
     public bool? IgnoreUriCase { get; set; }
+
+    [JsonPropertyName("sourceNamespace")]
+    public string? SourceNamespace { get; set; }
 }
 
 public sealed class StringMatch

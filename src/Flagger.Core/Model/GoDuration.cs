@@ -105,7 +105,17 @@ public static class GoDuration
             return "0s";
         }
 
-        if (duration < TimeSpan.FromSeconds(1) && duration > TimeSpan.Zero)
+        if (duration < TimeSpan.Zero)
+        {
+            return duration == TimeSpan.MinValue ? "-" + Format(TimeSpan.MaxValue) : "-" + Format(duration.Negate());
+        }
+
+        if (duration < TimeSpan.FromMilliseconds(1))
+        {
+            return $"{duration.TotalMicroseconds.ToString(CultureInfo.InvariantCulture)}µs";
+        }
+
+        if (duration < TimeSpan.FromSeconds(1))
         {
             return $"{duration.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms";
         }
