@@ -608,7 +608,7 @@ internal sealed class TickDecider
     }
 
     private void NotReadyEvent(string who, Readiness readiness) =>
-        Event(EventSeverity.Warning, $"{who} not ready: waiting for rollout to finish: {readiness.Message}");
+        Event(EventSeverity.Warning, $"{who} not ready: {readiness.Message}");
 
     private void Event(EventSeverity severity, string message) => _actions.Add(new RecordEvent(severity, message, Phase));
 

@@ -3,6 +3,7 @@ using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Core.Tests.Support;
 using Flagger.Core.Workloads;
+using Xunit;
 
 namespace Flagger.Core.Tests.Analysis;
 
@@ -115,7 +116,7 @@ public sealed class DesignDecisionTests
         world.SetMeasurement(CanaryMetric.RequestSuccessRate, 100);
 
         world.UpdateTarget("podinfo:3.0.0");
-        world.Primary!.Readiness = Readiness.Waiting("1 old replicas are pending termination");
+        world.Primary!.Readiness = Readiness.Waiting("waiting for rollout to finish: 1 old replicas are pending termination");
         await world.TickAsync();
         Assert.Equal(CanaryPhase.Failed, world.Phase);
         Assert.Equal("podinfo:3.0.0", world.Status.PendingRevision);

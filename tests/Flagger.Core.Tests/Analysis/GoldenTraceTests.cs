@@ -1,5 +1,6 @@
 using Flagger.Core.Model;
 using Flagger.Core.Tests.Support;
+using Xunit;
 
 namespace Flagger.Core.Tests.Analysis;
 

@@ -1,6 +1,7 @@
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Tests.Support;
+using Xunit;
 
 namespace Flagger.Core.Tests.Analysis;
 

@@ -3,6 +3,7 @@ using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Core.Tests.Support;
 using Flagger.Core.Workloads;
+using Xunit;
 
 namespace Flagger.Core.Tests.Analysis;
 
@@ -20,7 +21,7 @@ public sealed class SchedulerScenarioTests
         Assert.Equal("podinfo:1.0.0", world.Primary!.Image);
         Assert.Equal(CanaryPhase.Initializing, world.Phase);
         Assert.False(world.RouteExists);
-        Assert.Contains($"podinfo-primary.test not ready: waiting for rollout to finish: {InMemoryWorld.NotUpdated}", world.EventMessages);
+        Assert.Contains($"podinfo-primary.test not ready: {InMemoryWorld.NotUpdated}", world.EventMessages);
     }
 
     [Fact]
@@ -399,7 +400,7 @@ public sealed class SchedulerScenarioTests
         await world.TicksAsync(3);
 
         Assert.Equal((CanaryPhase.Progressing, 0, 0), (world.Phase!.Value, world.CanaryWeight, world.Status.FailedChecks));
-        Assert.Contains($"podinfo.test not ready: waiting for rollout to finish: {InMemoryWorld.NotUpdated}", world.EventMessages);
+        Assert.Contains($"podinfo.test not ready: {InMemoryWorld.NotUpdated}", world.EventMessages);
 
         world.MakeCanaryReady();
         await world.TickAsync();

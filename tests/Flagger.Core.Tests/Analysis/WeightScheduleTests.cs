@@ -1,5 +1,6 @@
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
+using Xunit;
 
 namespace Flagger.Core.Tests.Analysis;
 

@@ -12,7 +12,7 @@ namespace Flagger.Core.Tests.Support;
 /// </summary>
 public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvider, IWebhookClient, IEventRecorder, INotifier
 {
-    public const string NotUpdated = "0 out of 1 new replicas have been updated";
+    public const string NotUpdated = "waiting for rollout to finish: 0 out of 1 new replicas have been updated";
 
     private readonly CanaryTickRunner _runner;
 
@@ -269,7 +269,16 @@ public sealed class SimulatedDeployment
 
     public int Replicas { get; set; }
 
-    public Readiness Readiness { get; set; } = Readiness.Ready;
+    /// <summary>Setting it by hand (a test breaking or fixing a rollout) overrides a pending automatic settle.</summary>
+    public Readiness Readiness
+    {
+        get;
+        set
+        {
+            field = value;
+            SettlesAtNextTick = false;
+        }
+    } = Readiness.Ready;
 
     internal bool SettlesAtNextTick { get; set; }
 }

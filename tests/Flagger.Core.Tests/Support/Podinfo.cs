@@ -10,8 +10,8 @@ public static class Podinfo
         .WithThreshold(10)
         .WithStepWeight(10)
         .WithMaxWeight(50)
-        .WithMetric(Model.CanaryMetric.RequestSuccessRate, min: 99)
-        .WithMetric(Model.CanaryMetric.RequestDuration, max: 500);
+        .WithMetric(CanaryMetric.RequestSuccessRate, min: 99)
+        .WithMetric(CanaryMetric.RequestDuration, max: 500);
 
     public static InMemoryWorld World(CanaryBuilder builder) => new(builder.Build());
 
