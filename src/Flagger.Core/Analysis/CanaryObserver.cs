@@ -15,9 +15,10 @@ public sealed class CanaryObserver(ICanaryCluster cluster, ITrafficRouter router
             return null;
         }
 
-        if (canary.Spec.Suspend)
+        // Nothing is created for a suspended or invalid canary; the decision says why.
+        if (canary.Spec.Suspend || !CanaryValidator.Validate(canary).IsValid)
         {
-            return new CanaryObservation(canary, now, WorkloadObservation.Unusable("suspended"), RouteObservation.NotSynced);
+            return new CanaryObservation(canary, now, WorkloadObservation.Unusable("not synced"), RouteObservation.NotSynced);
         }
 
         var workload = await cluster.SyncWorkloadAsync(canary, now, cancellationToken);

@@ -59,6 +59,11 @@ internal sealed class TickDecider
             return;
         }
 
+        if (!Validate())
+        {
+            return;
+        }
+
         if (Phase is null)
         {
             SetPhase(CanaryPhase.Initializing);
@@ -190,6 +195,27 @@ internal sealed class TickDecider
                 AdvanceCanary(routes);
                 break;
         }
+    }
+
+    /// <summary>
+    /// An invalid Canary is never acted on: its Validated condition names the fields, and a warning event is
+    /// recorded when the verdict changes. True when the tick goes on.
+    /// </summary>
+    private bool Validate()
+    {
+        var validation = CanaryValidator.Validate(_canary);
+        var current = _status.Conditions?.FirstOrDefault(c => c.Type == ValidatedCondition.Type);
+        var condition = ValidatedCondition.For(validation, current, _observation.Now);
+        if (!ReferenceEquals(condition, current))
+        {
+            Update(s => s with { Conditions = CanaryConditions.Merge(s.Conditions, condition) });
+            if (!validation.IsValid)
+            {
+                Event(EventSeverity.Warning, $"Invalid canary {Who}: {validation.Summary()}");
+            }
+        }
+
+        return validation.IsValid;
     }
 
     /// <summary>Steps 7–13: the primary must be ready before traffic is put on it. True when the tick goes on.</summary>
@@ -693,7 +719,7 @@ internal sealed class TickDecider
         _status = next with
         {
             LastTransitionTime = now,
-            Conditions = promoted is null ? next.Conditions : [promoted],
+            Conditions = promoted is null ? next.Conditions : CanaryConditions.Merge(next.Conditions, promoted),
         };
         _statusChanged = true;
     }

@@ -350,13 +350,18 @@ public static class CanaryValidator
 
             for (var i = 0; i < steps.Count; i++)
             {
-                if (steps[i] is < 1 or > 100)
+                if (steps[i] < 1)
                 {
-                    problems.Error($"{path}.stepWeights[{i}]", "must be between 1 and 100");
+                    problems.Error($"{path}.stepWeights[{i}]", "must be at least 1");
                 }
                 else if (i > 0 && steps[i] <= steps[i - 1])
                 {
                     problems.Error($"{path}.stepWeights[{i}]", $"must be greater than the previous step ({steps[i - 1]})");
+                }
+                else if (steps[i] > 100)
+                {
+                    // Flagger accepts it and caps the weight at 100; existing manifests must keep working.
+                    problems.Warning($"{path}.stepWeights[{i}]", "is above 100; the canary weight stops at 100");
                 }
             }
         }

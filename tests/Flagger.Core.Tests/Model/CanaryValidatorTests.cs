@@ -43,10 +43,9 @@ public class CanaryValidatorTests
         ["stepWeight above 100"] = (b => b.WithStepWeight(101), "spec.analysis.stepWeight", "between 1 and 100"),
         ["maxWeight above 100"] = (b => b.WithMaxWeight(150), "spec.analysis.maxWeight", "between 1 and 100"),
         ["stepWeights empty"] = (b => b.WithStepWeights(), "spec.analysis.stepWeights", "must not be empty"),
-        ["stepWeights zero"] = (b => b.WithStepWeights(0, 10), "spec.analysis.stepWeights[0]", "between 1 and 100"),
+        ["stepWeights zero"] = (b => b.WithStepWeights(0, 10), "spec.analysis.stepWeights[0]", "at least 1"),
         ["stepWeights not increasing"] = (b => b.WithStepWeights(10, 30, 20), "spec.analysis.stepWeights[2]", "greater than the previous step (30)"),
         ["stepWeights repeated"] = (b => b.WithStepWeights(10, 10), "spec.analysis.stepWeights[1]", "greater than the previous step"),
-        ["stepWeights above 100"] = (b => b.WithStepWeights(50, 120), "spec.analysis.stepWeights[1]", "between 1 and 100"),
         ["stepWeightPromotion above 100"] = (b => b.WithStepWeightPromotion(101), "spec.analysis.stepWeightPromotion", "between 0 and 100"),
         ["primaryReadyThreshold"] = (b => b.WithAnalysis(a => a.PrimaryReadyThreshold = 101), "spec.analysis.primaryReadyThreshold", "between 0 and 100"),
         ["canaryReadyThreshold"] = (b => b.WithAnalysis(a => a.CanaryReadyThreshold = -5), "spec.analysis.canaryReadyThreshold", "between 0 and 100"),
@@ -88,6 +87,7 @@ public class CanaryValidatorTests
     private static readonly Dictionary<string, (Func<CanaryBuilder, CanaryBuilder> Arrange, string Field, string Says)> s_warnings = new()
     {
         ["service.gateways"] = (b => b.WithService(s => s.Gateways = ["public-gateway"]), "spec.service.gateways", "Istio only"),
+        ["stepWeights above 100"] = (b => b.WithStepWeights(50, 120), "spec.analysis.stepWeights[1]", "stops at 100"),
         ["service.delegation"] = (b => b.WithService(s => s.Delegation = true), "spec.service.delegation", "Istio only"),
         ["service.trafficPolicy"] = (b => b.WithService(s => s.TrafficPolicy = new Dictionary<string, object>()), "spec.service.trafficPolicy", "Istio only"),
         ["service.retries"] = (b => b.WithService(s => s.Retries = new HttpRetry { Attempts = 3 }), "spec.service.retries", "Istio only"),

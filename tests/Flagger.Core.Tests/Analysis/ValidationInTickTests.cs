@@ -1,0 +1,41 @@
+using Flagger.Core.Analysis;
+using Flagger.Core.Model;
+using Flagger.Core.Tests.Support;
+using Xunit;
+
+namespace Flagger.Core.Tests.Analysis;
+
+public sealed class ValidationInTickTests
+{
+    private static CanaryBuilder InvalidCanary() =>
+        new CanaryBuilder().WithName("podinfo").WithMetric(new CanaryMetric { Name = "error-rate", TemplateRef = new CrossNamespaceObjectReference { Name = "error-rate" } });
+
+    [Fact]
+    public async Task InvalidCanary_CreatesNothingAndNamesTheFieldInTheValidatedCondition()
+    {
+        var world = Podinfo.World(InvalidCanary());
+
+        await world.TicksAsync(2);
+
+        Assert.Null(world.Primary);
+        Assert.False(world.RouteExists);
+        var condition = Assert.Single(world.Status.Conditions!, c => c.Type == ValidatedCondition.Type);
+        Assert.Equal(("False", "InvalidSpec"), (condition.Status, condition.Reason));
+        Assert.Contains("spec.analysis.metrics[0]", condition.Message, StringComparison.Ordinal);
+        Assert.Single(world.Events, e => e.Severity == EventSeverity.Warning && e.Message.StartsWith("Invalid canary podinfo.test", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task InvalidCanary_FixedSpec_InitializesAndKeepsBothConditions()
+    {
+        var world = Podinfo.World(InvalidCanary());
+        await world.TickAsync();
+
+        world.Canary.Analysis.Metrics![0].ThresholdRange = new ThresholdRange { Max = 1 };
+        await world.TicksAsync(2);
+
+        Assert.Equal(CanaryPhase.Initialized, world.Phase);
+        Assert.Equal("True", world.Status.Conditions!.Single(c => c.Type == ValidatedCondition.Type).Status);
+        Assert.Equal("True", world.Status.Promoted!.Status);
+    }
+}
