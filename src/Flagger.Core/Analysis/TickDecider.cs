@@ -64,6 +64,11 @@ internal sealed class TickDecider
             return;
         }
 
+        if (_canary.Metadata.Generation is { } generation && _status.ObservedGeneration != generation)
+        {
+            Update(s => s with { ObservedGeneration = generation });
+        }
+
         if (Phase is null)
         {
             SetPhase(CanaryPhase.Initializing);

@@ -46,6 +46,13 @@ public sealed record CanaryStatus
     [JsonPropertyName("pendingRevision")]
     public string? PendingRevision { get; init; }
 
+    /// <summary>
+    /// Ours: the Canary <c>metadata.generation</c> this status was computed from. The adapters converge the
+    /// generated Services only when it lags, which keeps a steady-state tick to a handful of API calls.
+    /// </summary>
+    [JsonPropertyName("observedGeneration")]
+    public long? ObservedGeneration { get; init; }
+
     [JsonPropertyName("conditions")]
     public IReadOnlyList<CanaryCondition>? Conditions { get; init; }
 

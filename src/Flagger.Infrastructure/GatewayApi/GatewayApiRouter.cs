@@ -1,0 +1,199 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Flagger.Core.Analysis;
+using Flagger.Core.Model;
+using Flagger.Core.Ports;
+using Flagger.Core.Workloads;
+using Flagger.Infrastructure.Kubernetes;
+using k8s;
+
+namespace Flagger.Infrastructure.GatewayApi;
+
+/// <summary>
+/// Splits traffic with a Gateway API HTTPRoute named after the apex Service (spec §4). The route is the
+/// source of truth for the split: it is read back every tick, and written only with its resourceVersion.
+/// </summary>
+public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
+{
+    private const string FluxPrefix = "toolkit.fluxcd.io";
+
+    public async Task<RouteObservation> SyncAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        var version = GatewayApiVersion.ForProvider(canary.Spec.Provider);
+        JsonObject? route = null;
+        await KubernetesErrors.RetryOnConflictAsync(async () =>
+        {
+            route = await ReadAsync(canary, version, cancellationToken);
+            if (route is null)
+            {
+                route = await CreateAsync(canary, version, cancellationToken);
+                return;
+            }
+
+            var (primaryWeight, canaryWeight, mirrored) = Split(canary, route);
+            var desired = HttpRouteSpec.Build(canary, version, primaryWeight, canaryWeight, mirrored);
+            if (JsonNode.DeepEquals(desired, route["spec"]) && MetadataInPlace(canary, route))
+            {
+                return;
+            }
+
+            // Flagger's drift rule: a route that no longer matches the Canary is rebuilt with all traffic on the primary.
+            route["spec"] = HttpRouteSpec.Build(canary, version, WeightSchedule.TotalWeight, 0, false);
+            ApplyMetadata(canary, route);
+            route = await ReplaceAsync(canary, version, route, cancellationToken);
+        });
+
+        return Observe(canary, route!);
+    }
+
+    public Task SetRoutesAsync(Canary canary, SetRoutes weights, CancellationToken cancellationToken)
+    {
+        var version = GatewayApiVersion.ForProvider(canary.Spec.Provider);
+        return KubernetesErrors.RetryOnConflictAsync(async () =>
+        {
+            var route = await ReadAsync(canary, version, cancellationToken)
+                ?? throw new InvalidOperationException($"HTTPRoute {WorkloadNames.ServiceName(canary)}.{canary.Metadata.NamespaceProperty} not found");
+            var spec = HttpRouteSpec.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored);
+            if (JsonNode.DeepEquals(spec, route["spec"]))
+            {
+                return;
+            }
+
+            route["spec"] = spec;
+            await ReplaceAsync(canary, version, route, cancellationToken);
+        });
+    }
+
+    /// <summary>
+    /// Reads the split and checks that every parent Gateway accepted the current generation (spec §4.9):
+    /// until then the previous change is not live, and the tick must not build on it.
+    /// </summary>
+    internal static RouteObservation Observe(Canary canary, JsonObject route)
+    {
+        var name = $"{route["metadata"]?["name"]}.{route["metadata"]?["namespace"]}";
+        var generation = route["metadata"]?["generation"]?.GetValue<long>() ?? 0;
+        var statusParents = route["status"]?["parents"]?.AsArray() ?? [];
+        foreach (var parentRef in route["spec"]?["parentRefs"]?.AsArray() ?? [])
+        {
+            foreach (var parent in statusParents.Where(p => JsonNode.DeepEquals(p?["parentRef"], parentRef)))
+            {
+                var accepted = parent?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == "Accepted");
+                var observed = accepted?["observedGeneration"]?.GetValue<long>() ?? 0;
+                if ((string?)accepted?["status"] != "True" || observed < generation)
+                {
+                    var parentName = $"{parentRef?["namespace"] ?? route["metadata"]?["namespace"]}/{parentRef?["name"]}";
+                    var reason = (string?)accepted?["status"] == "True" ? $"observed generation {observed} < {generation}" : (string?)accepted?["reason"] ?? "not accepted";
+                    return RouteObservation.NotReady($"HTTPRoute {name} parent {parentName} is not ready: {reason}");
+                }
+            }
+        }
+
+        var (primaryWeight, canaryWeight, mirrored) = Split(canary, route);
+        return RouteObservation.Ready(primaryWeight, canaryWeight, mirrored);
+    }
+
+    /// <summary>
+    /// The weights of the rule that carries the split: with session affinity the one whose backends carry
+    /// filters, otherwise the last rule with both backends (spec §4.9).
+    /// </summary>
+    internal static (int Primary, int Canary, bool Mirrored) Split(Canary canary, JsonObject route)
+    {
+        var apex = WorkloadNames.ServiceName(canary);
+        var primaryService = WorkloadNames.PrimaryServiceName(apex);
+        var canaryService = WorkloadNames.CanaryServiceName(apex);
+        var rules = route["spec"]?["rules"]?.AsArray().OfType<JsonObject>().ToList() ?? [];
+
+        JsonArray? Backends(JsonObject rule) => rule["backendRefs"]?.AsArray();
+        var weighted = rules.LastOrDefault(r => Backends(r)?.Any(b => b?["filters"] is not null) == true)
+            ?? rules.LastOrDefault(r => Backends(r) is { Count: 2 } backends
+                && backends.Any(b => (string?)b?["name"] == primaryService)
+                && backends.Any(b => (string?)b?["name"] == canaryService));
+
+        int Weight(string service) =>
+            weighted is null ? 0 : Backends(weighted)!.FirstOrDefault(b => (string?)b?["name"] == service)?["weight"]?.GetValue<int>() ?? 0;
+
+        var mirrored = rules.Any(r => r["filters"]?.AsArray().Any(f =>
+            (string?)f?["type"] == "RequestMirror" && (string?)f?["requestMirror"]?["backendRef"]?["name"] == canaryService) == true);
+        return weighted is null ? (WeightSchedule.TotalWeight, 0, mirrored) : (Weight(primaryService), Weight(canaryService), mirrored);
+    }
+
+    private async Task<JsonObject?> ReadAsync(Canary canary, GatewayApiVersion version, CancellationToken cancellationToken)
+    {
+        var raw = await KubernetesErrors.NullWhenMissingAsync(() => client.CustomObjects.GetNamespacedCustomObjectAsync(
+            GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, GatewayApiVersion.Plural,
+            WorkloadNames.ServiceName(canary), cancellationToken));
+        return raw is null ? null : ToJson(raw);
+    }
+
+    private async Task<JsonObject> CreateAsync(Canary canary, GatewayApiVersion version, CancellationToken cancellationToken)
+    {
+        var route = new JsonObject
+        {
+            ["apiVersion"] = version.ApiVersion,
+            ["kind"] = "HTTPRoute",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = WorkloadNames.ServiceName(canary),
+                ["namespace"] = canary.Metadata.NamespaceProperty,
+                ["ownerReferences"] = JsonNode.Parse(KubernetesJson.Serialize(new[] { OwnerReference.To(canary) })),
+            },
+            ["spec"] = HttpRouteSpec.Build(canary, version, WeightSchedule.TotalWeight, 0, false),
+        };
+        ApplyMetadata(canary, route);
+        var created = await client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            route, GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, GatewayApiVersion.Plural,
+            cancellationToken: cancellationToken);
+        return ToJson(created);
+    }
+
+    private async Task<JsonObject> ReplaceAsync(Canary canary, GatewayApiVersion version, JsonObject route, CancellationToken cancellationToken)
+    {
+        var replaced = await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(
+            route, GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, GatewayApiVersion.Plural,
+            WorkloadNames.ServiceName(canary), cancellationToken: cancellationToken);
+        return ToJson(replaced);
+    }
+
+    /// <summary>The apex labels and annotations go on the route; annotations others put there are kept.</summary>
+    private static void ApplyMetadata(Canary canary, JsonObject route)
+    {
+        var metadata = route["metadata"]!.AsObject();
+        var apex = canary.Spec.Service.Apex;
+        Merge(metadata, "labels", apex?.Labels ?? new Dictionary<string, string>());
+        Merge(metadata, "annotations", (apex?.Annotations ?? new Dictionary<string, string>())
+            .Where(a => !a.Key.Contains(FluxPrefix, StringComparison.Ordinal)));
+    }
+
+    private static void Merge(JsonObject metadata, string field, IEnumerable<KeyValuePair<string, string>> values)
+    {
+        foreach (var (key, value) in values)
+        {
+            if (metadata[field] is not JsonObject live)
+            {
+                live = [];
+                metadata[field] = live;
+            }
+
+            live[key] = value;
+        }
+    }
+
+    private static bool MetadataInPlace(Canary canary, JsonObject route)
+    {
+        var apex = canary.Spec.Service.Apex;
+        var labels = route["metadata"]?["labels"];
+        var annotations = route["metadata"]?["annotations"];
+        return (apex?.Labels ?? new Dictionary<string, string>()).All(l => (string?)labels?[l.Key] == l.Value)
+            && (apex?.Annotations ?? new Dictionary<string, string>())
+                .Where(a => !a.Key.Contains(FluxPrefix, StringComparison.Ordinal))
+                .All(a => (string?)annotations?[a.Key] == a.Value);
+    }
+
+    private static JsonObject ToJson(object raw) =>
+        raw switch
+        {
+            JsonElement element => JsonNode.Parse(element.GetRawText())!.AsObject(),
+            JsonObject node => node,
+            _ => JsonNode.Parse(KubernetesJson.Serialize(raw))!.AsObject(),
+        };
+}

@@ -1,0 +1,24 @@
+namespace Flagger.Infrastructure.GatewayApi;
+
+/// <summary>The HTTPRoute API version chosen by the Canary's <c>spec.provider</c>.</summary>
+public sealed record GatewayApiVersion(string Version, bool SupportsTimeouts, bool SupportsCors, bool SupportsPrimaryCookie)
+{
+    public const string Group = "gateway.networking.k8s.io";
+    public const string Plural = "httproutes";
+
+    public static readonly GatewayApiVersion V1 = new("v1", true, true, true);
+    public static readonly GatewayApiVersion V1Beta1 = new("v1beta1", false, false, false);
+
+    /// <summary>Dropped by Flagger 1.35; kept here because Flagger's Gateway API announcement used it.</summary>
+    public static readonly GatewayApiVersion V1Alpha2 = new("v1alpha2", false, false, false);
+
+    public string ApiVersion => $"{Group}/{Version}";
+
+    /// <summary>Flagger's prefix rule: <c>gatewayapi:v1beta1*</c>, <c>gatewayapi:v1alpha2*</c>, any other <c>gatewayapi:v1*</c> (and empty) is v1.</summary>
+    public static GatewayApiVersion ForProvider(string? provider) => provider switch
+    {
+        not null when provider.StartsWith("gatewayapi:v1beta1", StringComparison.Ordinal) => V1Beta1,
+        not null when provider.StartsWith("gatewayapi:v1alpha2", StringComparison.Ordinal) => V1Alpha2,
+        _ => V1,
+    };
+}

@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Flagger.Core.Analysis;
+using Flagger.Core.Model;
+using Flagger.Core.Ports;
+using Flagger.Core.Workloads;
+using k8s;
+using k8s.Models;
+
+namespace Flagger.Infrastructure.Kubernetes;
+
+/// <summary>
+/// The Kubernetes side of a canary through the API server: the Canary and its status, the target and
+/// primary Deployments, their ConfigMap and Secret copies, the generated Services, and the primary HPA.
+/// </summary>
+public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
+{
+    private static readonly JsonSerializerOptions s_statusJson = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public Task<Canary?> GetCanaryAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        KubernetesErrors.NullWhenMissingAsync(async () =>
+        {
+            var raw = await client.CustomObjects.GetNamespacedCustomObjectAsync(
+                FlaggerApi.Group, FlaggerApi.Version, @namespace, Canary.KubePlural, name, cancellationToken);
+            return KubernetesJson.Deserialize<Canary>(((JsonElement)raw).GetRawText());
+        });
+
+    public async Task<WorkloadObservation> SyncWorkloadAsync(Canary canary, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var ns = canary.Metadata.NamespaceProperty;
+        var target = await ReadDeploymentAsync(ns, canary.Spec.TargetRef.Name, cancellationToken);
+        if (target is null)
+        {
+            return WorkloadObservation.Unusable($"deployment {canary.Spec.TargetRef.Name}.{ns} not found");
+        }
+
+        var selector = SelectorLabel.Find(target);
+        if (!selector.IsFound)
+        {
+            return WorkloadObservation.Unusable(selector.Error);
+        }
+
+        var configs = await TrackedConfigs.ReadAsync(client, target, cancellationToken);
+        if (configs.Problem is { } problem)
+        {
+            return WorkloadObservation.Unusable(problem);
+        }
+
+        var analysis = canary.Analysis;
+        var initializing = canary.Status?.Phase is null or CanaryPhase.Initializing;
+        if (initializing || CanarySpecChanged(canary))
+        {
+            await Services.EnsureAsync(client, canary, selector.Selector, ServiceRole.Canary, cancellationToken);
+            await Services.EnsureAsync(client, canary, selector.Selector, ServiceRole.Primary, cancellationToken);
+            await PrimaryAutoscaler.EnsureAsync(client, canary, cancellationToken);
+        }
+
+        var primaryName = WorkloadNames.PrimaryName(target.Metadata.Name);
+        var primary = await ReadDeploymentAsync(ns, primaryName, cancellationToken);
+        if (primary is null)
+        {
+            await configs.CopyToPrimaryAsync(client, canary, cancellationToken);
+            primary = await client.AppsV1.CreateNamespacedDeploymentAsync(
+                PrimaryDeployment.Create(canary, target, selector.Selector, configs.Keys, PodTemplateHash.Compute(target.Spec.Template)),
+                ns, cancellationToken: cancellationToken);
+        }
+
+        var deadline = canary.Spec.ProgressDeadline;
+        var primaryReadiness = DeploymentReadiness.Evaluate(primary, analysis.EffectivePrimaryReadyThreshold, deadline, now);
+        if ((initializing && primaryReadiness.IsReady) || (!initializing && CanarySpecChanged(canary)) || canary.Spec.SkipAnalysis)
+        {
+            await Services.EnsureAsync(client, canary, selector.Selector, ServiceRole.Apex, cancellationToken);
+        }
+
+        return new WorkloadObservation(
+            PodTemplateHash.Compute(target.Spec.Template),
+            configs.Checksums,
+            DeploymentReadiness.Evaluate(target, analysis.EffectiveCanaryReadyThreshold, deadline, now, allowScaledToZero: true),
+            primaryReadiness);
+    }
+
+    public Task ScaleTargetToZeroAsync(Canary canary, CancellationToken cancellationToken) =>
+        ScaleTargetAsync(canary, 0, cancellationToken);
+
+    /// <summary>Spec §3.4: the target's own replicas, else the primary's (no autoscaler) or the HPA minimum, else 1.</summary>
+    public async Task ScaleTargetUpAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        var ns = canary.Metadata.NamespaceProperty;
+        var target = await client.AppsV1.ReadNamespacedDeploymentAsync(canary.Spec.TargetRef.Name, ns, cancellationToken: cancellationToken);
+        if (target.Spec.Replicas is > 0)
+        {
+            return;
+        }
+
+        var replicas = 1;
+        if (canary.Spec.AutoscalerRef is { Kind: "HorizontalPodAutoscaler" } hpaRef)
+        {
+            var hpa = await KubernetesErrors.NullWhenMissingAsync(() =>
+                client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(hpaRef.Name, ns, cancellationToken: cancellationToken));
+            replicas = hpa?.Spec.MinReplicas is > 1 ? hpa.Spec.MinReplicas.Value : 1;
+        }
+        else if (canary.Spec.AutoscalerRef is null)
+        {
+            var primary = await ReadDeploymentAsync(ns, WorkloadNames.PrimaryName(canary.Spec.TargetRef.Name), cancellationToken);
+            replicas = primary?.Spec.Replicas is > 0 ? primary.Spec.Replicas.Value : 1;
+        }
+
+        await ScaleTargetAsync(canary, replicas, cancellationToken);
+    }
+
+    public async Task PromotePrimaryAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        var ns = canary.Metadata.NamespaceProperty;
+        var target = await client.AppsV1.ReadNamespacedDeploymentAsync(canary.Spec.TargetRef.Name, ns, cancellationToken: cancellationToken);
+        var selector = SelectorLabel.Find(target);
+        if (!selector.IsFound)
+        {
+            throw new InvalidOperationException(selector.Error);
+        }
+
+        var configs = await TrackedConfigs.ReadAsync(client, target, cancellationToken);
+        if (configs.Problem is { } problem)
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        await configs.CopyToPrimaryAsync(client, canary, cancellationToken);
+        var revision = PodTemplateHash.Compute(target.Spec.Template);
+        await KubernetesErrors.RetryOnConflictAsync(async () =>
+        {
+            var primary = await client.AppsV1.ReadNamespacedDeploymentAsync(WorkloadNames.PrimaryName(target.Metadata.Name), ns, cancellationToken: cancellationToken);
+            PrimaryDeployment.Promote(primary, canary, target, selector.Selector, configs.Keys, revision);
+            await client.AppsV1.ReplaceNamespacedDeploymentAsync(primary, primary.Metadata.Name, ns, cancellationToken: cancellationToken);
+        });
+
+        await PrimaryAutoscaler.ReconcileAsync(client, canary, cancellationToken);
+    }
+
+    /// <summary>The whole status is replaced (JSON patch <c>add /status</c>), so removed fields and tracked configs go too.</summary>
+    public async Task WriteStatusAsync(Canary canary, CanaryStatus status, CancellationToken cancellationToken)
+    {
+        var patch = new JsonArray(new JsonObject
+        {
+            ["op"] = "add",
+            ["path"] = "/status",
+            ["value"] = JsonSerializer.SerializeToNode(status, s_statusJson),
+        });
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch(patch.ToJsonString(), V1Patch.PatchType.JsonPatch),
+            FlaggerApi.Group, FlaggerApi.Version, canary.Metadata.NamespaceProperty, Canary.KubePlural, canary.Metadata.Name,
+            cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The generated Services follow the Canary spec; they are converged when it changed since the last status.</summary>
+    internal static bool CanarySpecChanged(Canary canary) =>
+        canary.Metadata.Generation is null || canary.Status?.ObservedGeneration != canary.Metadata.Generation;
+
+    private Task ScaleTargetAsync(Canary canary, int replicas, CancellationToken cancellationToken) =>
+        client.AppsV1.PatchNamespacedDeploymentAsync(
+            new V1Patch(new JsonObject { ["spec"] = new JsonObject { ["replicas"] = replicas } }.ToJsonString(), V1Patch.PatchType.MergePatch),
+            canary.Spec.TargetRef.Name, canary.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+
+    private Task<V1Deployment?> ReadDeploymentAsync(string ns, string name, CancellationToken cancellationToken) =>
+        KubernetesErrors.NullWhenMissingAsync(() => client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: cancellationToken));
+}

@@ -1,0 +1,122 @@
+using Flagger.Core.Model;
+using Flagger.Core.Workloads;
+using k8s;
+using k8s.Models;
+
+namespace Flagger.Infrastructure.Kubernetes;
+
+/// <summary>
+/// The ConfigMaps and Secrets a target's pods use (spec §2.13, §3.6): their checksums for change detection,
+/// and their <c>-primary</c> copies. Objects with tracking disabled, and Secrets of untracked types, are shared.
+/// </summary>
+internal sealed class TrackedConfigs
+{
+    private readonly List<V1ConfigMap> _configMaps = [];
+    private readonly List<V1Secret> _secrets = [];
+    private readonly Dictionary<string, string> _checksums = [];
+
+    public IReadOnlyDictionary<string, string> Checksums => _checksums;
+
+    public IReadOnlySet<string> Keys => _checksums.Keys.ToHashSet();
+
+    public string? Problem { get; private set; }
+
+    public static async Task<TrackedConfigs> ReadAsync(IKubernetes client, V1Deployment target, CancellationToken cancellationToken)
+    {
+        var tracked = new TrackedConfigs();
+        var ns = target.Metadata.NamespaceProperty;
+        foreach (var reference in ConfigReferences.Find(target.Spec.Template.Spec))
+        {
+            if (reference.Kind == ConfigKind.ConfigMap)
+            {
+                var configMap = await KubernetesErrors.NullWhenMissingAsync(() =>
+                    client.CoreV1.ReadNamespacedConfigMapAsync(reference.Name, ns, cancellationToken: cancellationToken));
+                if (configMap is null)
+                {
+                    tracked.Problem ??= reference.Optional ? null : $"configmap {reference.Name}.{ns} not found";
+                    continue;
+                }
+
+                if (!ConfigChecksum.IsTrackingDisabled(configMap.Metadata))
+                {
+                    tracked._configMaps.Add(configMap);
+                    tracked._checksums[reference.Key] = ConfigChecksum.Compute(configMap);
+                }
+            }
+            else
+            {
+                var secret = await KubernetesErrors.NullWhenMissingAsync(() =>
+                    client.CoreV1.ReadNamespacedSecretAsync(reference.Name, ns, cancellationToken: cancellationToken));
+                if (secret is null)
+                {
+                    tracked.Problem ??= reference.Optional ? null : $"secret {reference.Name}.{ns} not found";
+                    continue;
+                }
+
+                if (ConfigChecksum.IsTracked(secret) && !ConfigChecksum.IsTrackingDisabled(secret.Metadata))
+                {
+                    tracked._secrets.Add(secret);
+                    tracked._checksums[reference.Key] = ConfigChecksum.Compute(secret);
+                }
+            }
+        }
+
+        return tracked;
+    }
+
+    /// <summary>Creates or updates <c>&lt;name&gt;-primary</c> copies owned by the Canary, keeping other owners' references.</summary>
+    public async Task CopyToPrimaryAsync(IKubernetes client, Canary canary, CancellationToken cancellationToken)
+    {
+        var ns = canary.Metadata.NamespaceProperty;
+        foreach (var configMap in _configMaps)
+        {
+            var name = WorkloadNames.PrimaryName(configMap.Metadata.Name);
+            await KubernetesErrors.RetryOnConflictAsync(async () =>
+            {
+                var existing = await KubernetesErrors.NullWhenMissingAsync(() =>
+                    client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: cancellationToken));
+                var copy = new V1ConfigMap
+                {
+                    Metadata = CopyMetadata(name, ns, canary, existing?.Metadata),
+                    Data = configMap.Data,
+                    BinaryData = configMap.BinaryData,
+                };
+                _ = existing is null
+                    ? await client.CoreV1.CreateNamespacedConfigMapAsync(copy, ns, cancellationToken: cancellationToken)
+                    : await client.CoreV1.ReplaceNamespacedConfigMapAsync(copy, name, ns, cancellationToken: cancellationToken);
+            });
+        }
+
+        foreach (var secret in _secrets)
+        {
+            var name = WorkloadNames.PrimaryName(secret.Metadata.Name);
+            await KubernetesErrors.RetryOnConflictAsync(async () =>
+            {
+                var existing = await KubernetesErrors.NullWhenMissingAsync(() =>
+                    client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellationToken));
+                var copy = new V1Secret
+                {
+                    Metadata = CopyMetadata(name, ns, canary, existing?.Metadata),
+                    Type = secret.Type,
+                    Data = secret.Data,
+                };
+                _ = existing is null
+                    ? await client.CoreV1.CreateNamespacedSecretAsync(copy, ns, cancellationToken: cancellationToken)
+                    : await client.CoreV1.ReplaceNamespacedSecretAsync(copy, name, ns, cancellationToken: cancellationToken);
+            });
+        }
+    }
+
+    private static V1ObjectMeta CopyMetadata(string name, string ns, Canary canary, V1ObjectMeta? existing)
+    {
+        var owners = (existing?.OwnerReferences ?? []).Where(o => o.Controller != true).ToList();
+        owners.Insert(0, OwnerReference.To(canary));
+        return new V1ObjectMeta
+        {
+            Name = name,
+            NamespaceProperty = ns,
+            ResourceVersion = existing?.ResourceVersion,
+            OwnerReferences = owners,
+        };
+    }
+}
