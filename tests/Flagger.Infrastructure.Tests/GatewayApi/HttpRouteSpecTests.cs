@@ -1,0 +1,197 @@
+using System.Text.Json.Nodes;
+using Flagger.Core.Model;
+using Flagger.Infrastructure.GatewayApi;
+
+namespace Flagger.Infrastructure.Tests.GatewayApi;
+
+/// <summary>The generated HTTPRoute, after Flagger's gateway_api_test.go (spec §9.2).</summary>
+public sealed class HttpRouteSpecTests
+{
+    internal static Canary Podinfo(Action<Canary>? change = null)
+    {
+        var canary = new Canary
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "podinfo", NamespaceProperty = "default", Uid = "uid-1", Generation = 1 },
+            Spec = new CanarySpec
+            {
+                Provider = "gatewayapi:v1",
+                TargetRef = new LocalObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = "podinfo" },
+                Service = new CanaryService
+                {
+                    Port = 9898,
+                    Hosts = ["podinfo.example.com"],
+                    GatewayRefs = [new GatewayReference { Name = "public", Namespace = "gateway-system" }],
+                },
+                Analysis = new CanaryAnalysis { Interval = "1m", Threshold = 5, StepWeight = 10, MaxWeight = 50 },
+            },
+            Status = new CanaryStatus { Phase = CanaryPhase.Progressing, LastAppliedSpec = "rev-2", LastPromotedSpec = "rev-1" },
+        };
+        change?.Invoke(canary);
+        return canary;
+    }
+
+    private static JsonArray Rules(JsonObject spec) => spec["rules"]!.AsArray();
+
+    private static (string? Name, int Weight)[] Backends(JsonNode rule) =>
+        [.. rule["backendRefs"]!.AsArray().Select(b => ((string?)b!["name"], b["weight"]!.GetValue<int>()))];
+
+    [Fact]
+    public void Build_PlainCanary_ParentsHostsDefaultMatchAndPrimaryCanaryBackends()
+    {
+        var spec = HttpRouteSpec.Build(Podinfo(), GatewayApiVersion.V1, 100, 0, false);
+
+        Assert.Equal("""[{"group":"gateway.networking.k8s.io","kind":"Gateway","namespace":"gateway-system","name":"public"}]""", spec["parentRefs"]!.ToJsonString());
+        Assert.Equal("""["podinfo.example.com"]""", spec["hostnames"]!.ToJsonString());
+        var rule = Assert.Single(Rules(spec));
+        Assert.Equal("""[{"path":{"type":"PathPrefix","value":"/"}}]""", rule!["matches"]!.ToJsonString());
+        Assert.Equal([("podinfo-primary", 100), ("podinfo-canary", 0)], Backends(rule));
+        Assert.Null(rule["timeouts"]);
+        Assert.Null(rule["filters"]);
+    }
+
+    [Fact]
+    public void Build_TimeoutsHeadersRewriteCors_InFlaggersFilterOrder()
+    {
+        var canary = Podinfo(c =>
+        {
+            c.Spec.Service.Timeout = "30s";
+            c.Spec.Service.BackendTimeout = "10s";
+            c.Spec.Service.Headers = new HeaderOperations
+            {
+                Request = new HeaderOperation { Add = new Dictionary<string, string> { ["x-b"] = "2", ["x-a"] = "1" }, Remove = ["x-drop"] },
+                Response = new HeaderOperation { Set = new Dictionary<string, string> { ["x-served-by"] = "podinfo" } },
+            };
+            c.Spec.Service.Rewrite = new HttpRewrite { Uri = "/v2", Type = "ReplacePrefixMatch" };
+            c.Spec.Service.CorsPolicy = new CorsPolicy { AllowOrigin = ["https://example.com"], AllowMethods = ["GET"], MaxAge = "24h", AllowCredentials = true };
+        });
+
+        var rule = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 90, 10, false))[0]!;
+
+        Assert.Equal(["RequestHeaderModifier", "ResponseHeaderModifier", "URLRewrite", "CORS"], rule["filters"]!.AsArray().Select(f => (string?)f!["type"]));
+        Assert.Equal("""[{"name":"x-a","value":"1"},{"name":"x-b","value":"2"}]""", rule["filters"]![0]!["requestHeaderModifier"]!["add"]!.ToJsonString());
+        Assert.Equal("""{"type":"ReplacePrefixMatch","replacePrefixMatch":"/v2"}""", rule["filters"]![2]!["urlRewrite"]!["path"]!.ToJsonString());
+        Assert.Equal(86400, rule["filters"]![3]!["cors"]!["maxAge"]!.GetValue<int>());
+        Assert.Equal("""{"request":"30s","backendRequest":"10s"}""", rule["timeouts"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Build_V1Beta1_HasNoTimeoutsAndNoCors()
+    {
+        var canary = Podinfo(c =>
+        {
+            c.Spec.Service.Timeout = "30s";
+            c.Spec.Service.CorsPolicy = new CorsPolicy { AllowOrigin = ["*"] };
+        });
+
+        var rule = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1Beta1, 100, 0, false))[0]!;
+
+        Assert.Null(rule["timeouts"]);
+        Assert.Null(rule["filters"]);
+    }
+
+    [Fact]
+    public void Build_ABTesting_MatchRuleToCanaryThenPrimaryOnlyRule()
+    {
+        var canary = Podinfo(c =>
+        {
+            c.Spec.Analysis!.StepWeight = null;
+            c.Spec.Analysis.MaxWeight = null;
+            c.Spec.Analysis.Iterations = 10;
+            c.Spec.Analysis.Match =
+            [
+                new HttpMatchRequest { Headers = new Dictionary<string, StringMatch> { ["x-canary"] = new() { Exact = "insider" } } },
+                new HttpMatchRequest { Headers = new Dictionary<string, StringMatch> { ["cookie"] = new() { Regex = "^(.*?;)?(canary=always)(;.*)?$" } } },
+            ];
+            c.Spec.Service.Match = [new HttpMatchRequest { Uri = new StringMatch { Prefix = "/api" } }];
+        });
+
+        var rules = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 0, 100, false));
+
+        Assert.Equal(2, rules.Count);
+        Assert.Equal(
+            """[{"path":{"type":"PathPrefix","value":"/api"},"headers":[{"name":"x-canary","type":"Exact","value":"insider"}]},{"path":{"type":"PathPrefix","value":"/api"},"headers":[{"name":"cookie","type":"RegularExpression","value":"^(.*?;)?(canary=always)(;.*)?$"}]}]""",
+            rules[0]!["matches"]!.ToJsonString());
+        Assert.Equal([("podinfo-primary", 0), ("podinfo-canary", 100)], Backends(rules[0]!));
+        Assert.Equal("""[{"path":{"type":"PathPrefix","value":"/api"}}]""", rules[1]!["matches"]!.ToJsonString());
+        Assert.Equal([("podinfo-primary", 100)], Backends(rules[1]!));
+    }
+
+    [Fact]
+    public void Build_BlueGreenMirrored_AddsRequestMirrorToTheCanaryService()
+    {
+        var canary = Podinfo(c =>
+        {
+            c.Spec.Analysis!.StepWeight = null;
+            c.Spec.Analysis.MaxWeight = null;
+            c.Spec.Analysis.Iterations = 5;
+            c.Spec.Analysis.Mirror = true;
+        });
+
+        var mirrored = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 100, 0, true))[0]!;
+        var live = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 0, 100, false))[0]!;
+
+        Assert.Equal("""[{"type":"RequestMirror","requestMirror":{"backendRef":{"group":"","kind":"Service","name":"podinfo-canary","port":9898}}}]""", mirrored["filters"]!.ToJsonString());
+        Assert.Null(live["filters"]);
+    }
+
+    [Fact]
+    public void Build_SessionAffinityAboveZero_StickyRulesThenWeightedRuleSettingCookies()
+    {
+        var canary = Podinfo(c => c.Spec.Analysis!.SessionAffinity = new SessionAffinity
+        {
+            CookieName = "flagger-cookie",
+            PrimaryCookieName = "primary-cookie",
+            MaxAge = 300,
+            Domain = "example.com",
+            HttpOnly = true,
+            Partitioned = true,
+            Path = "/",
+            SameSite = "Strict",
+            Secure = true,
+        });
+        var cookie = HttpRouteSpec.Cookie(canary, "flagger-cookie", "rev-2");
+
+        var rules = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 90, 10, false));
+
+        Assert.Equal(3, rules.Count);
+        Assert.Equal($".*{cookie}.*", (string?)rules[0]!["matches"]![0]!["headers"]![0]!["value"]);
+        Assert.Equal([("podinfo-primary", 0), ("podinfo-canary", 100)], Backends(rules[0]!));
+        Assert.Equal([("podinfo-primary", 100), ("podinfo-canary", 0)], Backends(rules[1]!));
+        Assert.Equal([("podinfo-primary", 90), ("podinfo-canary", 10)], Backends(rules[2]!));
+        var setCookie = (string?)rules[2]!["backendRefs"]![1]!["filters"]![0]!["responseHeaderModifier"]!["add"]![0]!["value"];
+        Assert.Equal($"{cookie}; Max-Age=300; Domain=example.com; HttpOnly; Partitioned; Path=/; SameSite=Strict; Secure", setCookie);
+        Assert.Matches("^flagger-cookie=[a-z]{10}$", cookie);
+    }
+
+    [Fact]
+    public void Build_SessionAffinityAtZero_ExpiresTheRevisionCookie()
+    {
+        var canary = Podinfo(c => c.Spec.Analysis!.SessionAffinity = new SessionAffinity { CookieName = "flagger-cookie" });
+        var cookie = HttpRouteSpec.Cookie(canary, "flagger-cookie", "rev-2");
+
+        var rules = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 100, 0, false));
+
+        Assert.Equal(2, rules.Count);
+        Assert.Equal($"{cookie}; Max-Age=-1", (string?)rules[0]!["filters"]![0]!["responseHeaderModifier"]!["add"]![0]!["value"]);
+        Assert.Equal([("podinfo-primary", 100), ("podinfo-canary", 0)], Backends(rules[1]!));
+    }
+
+    [Fact]
+    public void Cookie_SameCanaryAndRevision_IsStable_AndChangesWithTheRevision()
+    {
+        var canary = Podinfo();
+
+        Assert.Equal(HttpRouteSpec.Cookie(canary, "c", "rev-2"), HttpRouteSpec.Cookie(canary, "c", "rev-2"));
+        Assert.NotEqual(HttpRouteSpec.Cookie(canary, "c", "rev-2"), HttpRouteSpec.Cookie(canary, "c", "rev-3"));
+    }
+
+    [Theory]
+    [InlineData("gatewayapi:v1", "v1")]
+    [InlineData("gatewayapi:v1beta1", "v1beta1")]
+    [InlineData("gatewayapi:v1alpha2", "v1alpha2")]
+    [InlineData(null, "v1")]
+    public void ForProvider_FlaggersPrefixRule(string? provider, string version)
+    {
+        Assert.Equal(version, GatewayApiVersion.ForProvider(provider).Version);
+    }
+}
