@@ -8,7 +8,11 @@ public sealed record CanaryObservation(
     Canary Canary,
     DateTimeOffset Now,
     WorkloadObservation Workload,
-    RouteObservation Routes);
+    RouteObservation Routes)
+{
+    /// <summary>Run-time operations asked for since the last tick, applied in order.</summary>
+    public IReadOnlyList<CanaryOperation> Operations { get; init; } = [];
+}
 
 /// <summary>The target Deployment and its primary copy, after the generated objects were converged.</summary>
 public sealed record WorkloadObservation(

@@ -20,13 +20,20 @@ public sealed class CanaryTickRunner(CanaryObserver observer, CheckRunner checks
     }
 
     /// <returns>The decision applied, or null when the Canary no longer exists.</returns>
-    public async Task<TickDecision?> RunAsync(string @namespace, string name, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<TickDecision?> RunAsync(
+        string @namespace,
+        string name,
+        DateTimeOffset now,
+        IReadOnlyList<CanaryOperation>? operations = null,
+        CancellationToken cancellationToken = default)
     {
         var observation = await observer.ObserveAsync(@namespace, name, now, cancellationToken);
         if (observation is null)
         {
             return null;
         }
+
+        observation = observation with { Operations = operations ?? [] };
 
         var step = CanaryTick.Plan(observation);
         var decision = step.Decision

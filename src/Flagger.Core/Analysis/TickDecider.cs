@@ -74,6 +74,11 @@ internal sealed class TickDecider
             SetPhase(CanaryPhase.Initializing);
         }
 
+        if (!ApplyOperations() || _status.Paused)
+        {
+            return;
+        }
+
         if (Workload.Problem is { } problem)
         {
             Event(EventSeverity.Warning, problem);
@@ -200,6 +205,52 @@ internal sealed class TickDecider
                 AdvanceCanary(routes);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Run-time operations, in the order they were asked for. Promote and abort act at once, whatever the
+    /// readiness (they are a human's call); an operation the phase does not allow is reported and dropped.
+    /// True when the tick goes on.
+    /// </summary>
+    private bool ApplyOperations()
+    {
+        foreach (var operation in _observation.Operations)
+        {
+            var by = operation.By ?? "an operator";
+            if (CanaryOperations.WhyNot(operation.Kind, _status) is { } reason)
+            {
+                Event(EventSeverity.Warning, $"Operation {operation.Kind} on {Who} refused: {reason}");
+                continue;
+            }
+
+            switch (operation.Kind)
+            {
+                case CanaryOperationKind.Pause:
+                    Update(s => s with { Paused = true });
+                    Event(EventSeverity.Info, $"Canary {Who} paused by {by}");
+                    break;
+                case CanaryOperationKind.Resume:
+                    Update(s => s with { Paused = false });
+                    Event(EventSeverity.Info, $"Canary {Who} resumed by {by}");
+                    break;
+                case CanaryOperationKind.Retry:
+                    Update(s => s with { PendingRevision = s.LastAppliedSpec });
+                    Event(EventSeverity.Info, $"Retrying the failed revision of {TargetWho}, asked by {by}");
+                    break;
+                case CanaryOperationKind.Abort:
+                    Event(EventSeverity.Warning, $"Rolling back {Who} aborted by {by}");
+                    RollBack(RollbackCause.Aborted, by);
+                    return false;
+                case CanaryOperationKind.Promote:
+                    Event(EventSeverity.Info, $"Promoting {Who} now, asked by {by}: the rest of the analysis is skipped");
+                    Event(EventSeverity.Info, $"Copying {TargetWho} template spec to {PrimaryWho}");
+                    _actions.Add(new PromotePrimary());
+                    SetPhase(CanaryPhase.Promoting);
+                    return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -553,6 +604,7 @@ internal sealed class TickDecider
         Threshold,
         ProgressDeadline,
         Manual,
+        Aborted,
     }
 
     /// <summary>
@@ -573,6 +625,9 @@ internal sealed class TickDecider
                 break;
             case RollbackCause.Manual:
                 Alert(AlertSeverity.Error, "Rolling back manual webhook invoked");
+                break;
+            case RollbackCause.Aborted:
+                Alert(AlertSeverity.Error, $"Rolling back: aborted by {detail}");
                 break;
         }
 

@@ -46,6 +46,10 @@ public sealed record CanaryStatus
     [JsonPropertyName("pendingRevision")]
     public string? PendingRevision { get; init; }
 
+    /// <summary>Ours: frozen by a pause operation until a resume; the weights stay where they are.</summary>
+    [JsonPropertyName("paused")]
+    public bool Paused { get; init; }
+
     /// <summary>
     /// Ours: the Canary <c>metadata.generation</c> this status was computed from. The adapters converge the
     /// generated Services only when it lags, which keeps a steady-state tick to a handful of API calls.

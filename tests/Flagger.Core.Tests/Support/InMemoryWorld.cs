@@ -72,9 +72,16 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
 
     public CanaryPhase? Phase => Canary.Status?.Phase;
 
+    /// <summary>Operations the next tick applies (as the orchestrator passes them), then forgets.</summary>
+    public List<CanaryOperation> Operations { get; } = [];
+
+    public void Ask(CanaryOperationKind kind) => Operations.Add(new CanaryOperation(kind, "tester", Now));
+
     public async Task<TickDecision> TickAsync()
     {
-        var decision = await _runner.RunAsync(Canary.Metadata.NamespaceProperty, Canary.Metadata.Name, Now);
+        var operations = Operations.ToList();
+        Operations.Clear();
+        var decision = await _runner.RunAsync(Canary.Metadata.NamespaceProperty, Canary.Metadata.Name, Now, operations);
         Now += Canary.Analysis.GetInterval();
         return decision ?? throw new InvalidOperationException("the canary vanished");
     }

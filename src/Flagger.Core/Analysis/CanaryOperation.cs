@@ -1,0 +1,54 @@
+using System.Text.Json.Serialization;
+using Flagger.Core.Model;
+
+namespace Flagger.Core.Analysis;
+
+/// <summary>
+/// Ours: a run-time operation on a canary, asked for over HTTP and applied by the next tick. None of them
+/// edits the Canary spec, so GitOps tools have nothing to revert.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CanaryOperationKind>))]
+public enum CanaryOperationKind
+{
+    /// <summary>Skip the rest of the analysis and gates: promote the canary now.</summary>
+    Promote,
+
+    /// <summary>Roll back now, as a rollback hook would.</summary>
+    Abort,
+
+    /// <summary>Run the failed revision again without a spec change.</summary>
+    Retry,
+
+    /// <summary>Freeze the canary where it is (weights stay), like <c>spec.suspend</c>.</summary>
+    Pause,
+
+    Resume,
+}
+
+/// <param name="By">Who asked (a function key name, a user), for events and history.</param>
+public sealed record CanaryOperation(CanaryOperationKind Kind, string? By, DateTimeOffset At);
+
+public static class CanaryOperations
+{
+    /// <summary>Why the operation cannot apply to a canary in this state, or null when it can.</summary>
+    public static string? WhyNot(CanaryOperationKind kind, CanaryStatus? status)
+    {
+        var phase = status?.Phase;
+        return kind switch
+        {
+            CanaryOperationKind.Promote when phase is not (CanaryPhase.Progressing or CanaryPhase.WaitingPromotion) =>
+                $"promote needs a canary in Progressing or WaitingPromotion, not {Describe(phase)}",
+            CanaryOperationKind.Abort when phase is not (CanaryPhase.Waiting or CanaryPhase.Progressing or CanaryPhase.WaitingPromotion) =>
+                $"abort needs a canary in Waiting, Progressing or WaitingPromotion, not {Describe(phase)}",
+            CanaryOperationKind.Retry when phase is not CanaryPhase.Failed =>
+                $"retry needs a Failed canary, not {Describe(phase)}",
+            CanaryOperationKind.Retry when string.IsNullOrEmpty(status?.LastAppliedSpec) || status.LastAppliedSpec == status.LastPromotedSpec =>
+                "retry needs a failed revision that differs from the promoted one",
+            CanaryOperationKind.Pause when status?.Paused == true => "the canary is already paused",
+            CanaryOperationKind.Resume when status?.Paused != true => "the canary is not paused",
+            _ => null,
+        };
+    }
+
+    private static string Describe(CanaryPhase? phase) => phase?.ToString() ?? "a canary that has not been initialized";
+}
