@@ -1,0 +1,62 @@
+using Flagger.Core.Analysis;
+using Flagger.Core.Model;
+
+namespace Flagger.Core.Ports;
+
+/// <summary>
+/// Durable state beside the cluster (Table Storage in Azure): one checkpoint per canary, a history row per
+/// tick, and the registry deliveries already handled. Writes are guarded: a lost race is re-read and
+/// resolved by <see cref="CanaryCheckpoint.Sequence"/>, never overwritten blindly.
+/// </summary>
+public interface IRolloutStore
+{
+    Task<CanaryCheckpoint?> GetCheckpointAsync(string @namespace, string name, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<CanaryCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Saves unless a checkpoint with a higher or equal sequence is already stored. True when written.</summary>
+    Task<bool> SaveCheckpointAsync(CanaryCheckpoint checkpoint, CancellationToken cancellationToken);
+
+    Task DeleteCheckpointAsync(string @namespace, string name, CancellationToken cancellationToken);
+
+    /// <summary>Idempotent per (canary, sequence): a tick applied twice after a crash keeps one row.</summary>
+    Task AppendHistoryAsync(HistoryEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>Newest first.</summary>
+    Task<HistoryPage> GetHistoryAsync(string @namespace, string name, int pageSize, string? continuationToken, CancellationToken cancellationToken);
+
+    /// <summary>Records a registry event id. False when it was already recorded: a duplicate delivery.</summary>
+    Task<bool> TryRecordDeliveryAsync(string eventId, DateTimeOffset receivedAt, CancellationToken cancellationToken);
+
+    /// <summary>Deletes history older than the retention and deliveries older than their time to live.</summary>
+    Task PruneAsync(DateTimeOffset historyBefore, DateTimeOffset deliveriesBefore, CancellationToken cancellationToken);
+}
+
+/// <summary>What a canary's rollout looks like after its last tick.</summary>
+/// <param name="Sequence">Ticks since the canary was first seen; orders writes.</param>
+/// <param name="Image">The target's container image under analysis (for the registry's no-downgrade rule).</param>
+public sealed record CanaryCheckpoint(
+    string Namespace,
+    string Name,
+    long Sequence,
+    CanaryStatus Status,
+    int PrimaryWeight,
+    int CanaryWeight,
+    string? Image,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>One tick: its decision, the values measured and the webhook answers.</summary>
+public sealed record HistoryEntry(
+    string Namespace,
+    string Name,
+    long Sequence,
+    DateTimeOffset At,
+    CanaryPhase? Phase,
+    int PrimaryWeight,
+    int CanaryWeight,
+    int FailedChecks,
+    string Message,
+    IReadOnlyList<CheckResult> Checks,
+    IReadOnlyList<CanaryOperation> Operations);
+
+public sealed record HistoryPage(IReadOnlyList<HistoryEntry> Entries, string? ContinuationToken);
