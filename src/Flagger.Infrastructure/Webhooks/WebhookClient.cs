@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
@@ -44,6 +45,7 @@ public sealed class WebhookClient(
         }
 
         var body = JsonSerializer.SerializeToUtf8Bytes(payload, s_json);
+        var (target, authorization) = SplitUserInfo(url);
         var client = clients.CreateClient(webhook.DisableTls ? InsecureHttpClientName : HttpClientName);
         var retries = Math.Max(0, webhook.Retries ?? 0);
         var timeout = webhook.EffectiveTimeout;
@@ -56,10 +58,11 @@ public sealed class WebhookClient(
                 async token =>
                 {
                     attempts++;
-                    using var request = new HttpRequestMessage(HttpMethod.Post, url)
+                    using var request = new HttpRequestMessage(HttpMethod.Post, target)
                     {
                         Content = new ByteArrayContent(body) { Headers = { ContentType = s_jsonContentType } },
                     };
+                    request.Headers.Authorization = authorization;
                     return await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, token);
                 },
                 cancellationToken);
@@ -89,6 +92,19 @@ public sealed class WebhookClient(
             Logs.WebhookUnreachable(logger, webhook.Name, WebhookUrl.Redact(url), payload.Namespace, payload.Name, attempts, exception.GetType().Name);
             return WebhookResult.Failure(GivingUp(url, attempts, WebhookUrl.Scrub(reason, url)));
         }
+    }
+
+    /// <summary>Go's client turns URL userinfo into basic auth; HttpClient would drop it, so do as Go does.</summary>
+    private static (Uri Target, AuthenticationHeaderValue? Authorization) SplitUserInfo(Uri url)
+    {
+        if (url.UserInfo.Length == 0)
+        {
+            return (url, null);
+        }
+
+        var credentials = Encoding.UTF8.GetBytes(Uri.UnescapeDataString(url.UserInfo));
+        var target = new UriBuilder(url) { UserName = "", Password = "" }.Uri;
+        return (target, new AuthenticationHeaderValue("Basic", Convert.ToBase64String(credentials)));
     }
 
     private static string GivingUp(Uri url, int attempts, string reason) =>
