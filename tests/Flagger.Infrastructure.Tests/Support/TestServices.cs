@@ -17,10 +17,11 @@ internal static class TestServices
         Action<WebhookOptions>? webhooks = null,
         Action<AlertOptions>? alerts = null,
         IClusterResources? resources = null,
-        Action<IServiceCollection>? more = null)
+        Action<IServiceCollection>? more = null,
+        IReadOnlyDictionary<string, string?>? configuration = null)
     {
         var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(configuration ?? new Dictionary<string, string?>()).Build());
         services.AddSingleton(typeof(ILogger<>), typeof(RecordingLogger<>));
         services.AddWebhooks();
         services.AddAlerts();
