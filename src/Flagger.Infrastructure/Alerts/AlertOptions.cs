@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Flagger.Infrastructure.Alerts;
+
+/// <summary>
+/// The global notifier (Flagger's <c>-slack-*</c> and <c>-msteams-*</c> flags), used only for canaries without
+/// <c>analysis.alerts</c>, and settings of every alert post (app settings section <c>Alerts</c>).
+/// </summary>
+public sealed class AlertOptions
+{
+    public const string Section = "Alerts";
+
+    [Url]
+    public string? SlackUrl { get; set; }
+
+    /// <summary>Bot token for <c>chat.postMessage</c>; sent as <c>Authorization: Bearer</c>.</summary>
+    public string? SlackToken { get; set; }
+
+    public string? SlackProxyUrl { get; set; }
+
+    public string SlackUser { get; set; } = AlertDefaults.Username;
+
+    public string SlackChannel { get; set; } = AlertDefaults.Channel;
+
+    [Url]
+    public string? TeamsUrl { get; set; }
+
+    public string? TeamsProxyUrl { get; set; }
+
+    /// <summary>Flagger's <c>-cluster-name</c>: when set, every alert carries a <c>Cluster</c> field.</summary>
+    public string? ClusterName { get; set; }
+
+    /// <summary>Per post, as Flagger's notifier.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+public static class AlertDefaults
+{
+    public const string Channel = "general";
+    public const string Username = "flagger";
+}
