@@ -34,6 +34,7 @@ public sealed record SendAlert(AlertSeverity Severity, string Message, IReadOnly
 /// <summary>Call the post-rollout hooks with the given payload phase; their results become events.</summary>
 public sealed record RunPostRolloutHooks(CanaryPhase Phase) : CanaryAction;
 
+[JsonConverter(typeof(JsonStringEnumConverter<EventSeverity>))]
 public enum EventSeverity
 {
     /// <summary>A Normal Kubernetes event.</summary>
@@ -46,6 +47,7 @@ public enum EventSeverity
     Error,
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<AlertSeverity>))]
 public enum AlertSeverity
 {
     Info,
@@ -60,11 +62,13 @@ public sealed record TickDecision(
     CheckReport Checks,
     string Summary)
 {
+    [JsonIgnore]
     public IEnumerable<string> EventMessages => Actions.OfType<RecordEvent>().Select(e => e.Message);
 }
 
 /// <summary>Either the checks the tick needs first, or the decision itself.</summary>
 public sealed record TickStep(CheckPlan? Plan, TickDecision? Decision)
 {
+    [JsonIgnore]
     public bool NeedsChecks => Plan is not null;
 }

@@ -1,8 +1,10 @@
+using System.Text.Json.Serialization;
 using Flagger.Core.Model;
 
 namespace Flagger.Core.Analysis;
 
 /// <summary>The kinds of checks a tick can ask for, each with Flagger's stop rule.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CheckStageKind>))]
 public enum CheckStageKind
 {
     /// <summary>Metric providers answer <c>vector(1)</c>; never stops the tick (Initializing only).</summary>
@@ -37,9 +39,11 @@ public sealed record CheckStage(
 /// <summary>The checks a tick needs, decided from the observation alone, so they can run in one activity.</summary>
 public sealed record CheckPlan(IReadOnlyList<CheckStage> Stages)
 {
+    [JsonIgnore]
     public bool IsEmpty => Stages.Count == 0;
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<CheckKind>))]
 public enum CheckKind
 {
     Webhook,
@@ -47,6 +51,7 @@ public enum CheckKind
     Provider,
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<CheckVerdict>))]
 public enum CheckVerdict
 {
     Passed,
@@ -66,12 +71,14 @@ public sealed record CheckResult(
     ThresholdRange? Range = null,
     string? Query = null)
 {
+    [JsonIgnore]
     public bool Passed => Verdict != CheckVerdict.Failed;
 }
 
 /// <summary>The outcome of a stage. For rollback hooks, passing means no hook asked for a rollback.</summary>
 public sealed record StageResult(CheckStageKind Kind, bool Passed, IReadOnlyList<CheckResult> Results)
 {
+    [JsonIgnore]
     public CheckResult? FirstFailure => Results.FirstOrDefault(r => !r.Passed);
 }
 

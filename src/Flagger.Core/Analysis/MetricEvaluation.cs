@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Flagger.Core.Model;
 
 namespace Flagger.Core.Analysis;
 
+[JsonConverter(typeof(JsonStringEnumConverter<MeasurementStatus>))]
 public enum MeasurementStatus
 {
     Value,

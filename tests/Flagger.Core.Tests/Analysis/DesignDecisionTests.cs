@@ -1,7 +1,7 @@
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
-using Flagger.Core.Tests.Support;
+using Flagger.Testing.Canaries;
 using Flagger.Core.Workloads;
 using Xunit;
 

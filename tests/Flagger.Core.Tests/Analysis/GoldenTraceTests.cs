@@ -1,5 +1,5 @@
 using Flagger.Core.Model;
-using Flagger.Core.Tests.Support;
+using Flagger.Testing.Canaries;
 using Xunit;
 
 namespace Flagger.Core.Tests.Analysis;

@@ -1,6 +1,6 @@
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
-using Flagger.Core.Tests.Support;
+using Flagger.Testing.Canaries;
 using Xunit;
 
 namespace Flagger.Core.Tests.Analysis;

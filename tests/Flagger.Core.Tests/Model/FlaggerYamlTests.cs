@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json.Serialization;
 using Flagger.Core.Model;
 using Flagger.Core.Tests.Support;
+using Flagger.Testing.Canaries;
 using k8s.Models;
 using Xunit;
 using YamlDotNet.Serialization;

@@ -1,6 +1,6 @@
 using Flagger.Core.Model;
 
-namespace Flagger.Core.Tests.Support;
+namespace Flagger.Testing.Canaries;
 
 /// <summary>The canary of Flagger's scheduler test fixture: threshold 10, stepWeight 10, maxWeight 50, both builtin metrics.</summary>
 public static class Podinfo

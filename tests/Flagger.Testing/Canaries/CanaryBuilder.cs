@@ -1,7 +1,7 @@
 using Flagger.Core.Model;
 using k8s.Models;
 
-namespace Flagger.Core.Tests.Support;
+namespace Flagger.Testing.Canaries;
 
 /// <summary>
 /// Test data for a Canary. The default is a valid podinfo canary in namespace <c>test</c>: provider

@@ -3,7 +3,7 @@ using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Core.Workloads;
 
-namespace Flagger.Core.Tests.Support;
+namespace Flagger.Testing.Canaries;
 
 /// <summary>
 /// A stateful in-memory cluster, router, metric provider, webhook receiver, event recorder and notifier for
