@@ -42,14 +42,15 @@ internal sealed class ClusterStore(TimeProvider time)
 
     public void AddController(IClusterController controller) => _controllers.Add(controller);
 
-    /// <summary>Lets the simulated controllers act on what is due; called before every request.</summary>
-    public void Settle(bool force = false)
+    /// <summary>Lets the simulated controllers act on what is due; called before every request.
+    /// <paramref name="forced"/> settles everything that controller has pending, due or not.</summary>
+    public void Settle(IClusterController? forced = null)
     {
         lock (_gate)
         {
             foreach (var controller in _controllers)
             {
-                controller.Settle(this, time.GetUtcNow(), force);
+                controller.Settle(this, time.GetUtcNow(), force: controller == forced);
             }
         }
     }

@@ -41,7 +41,7 @@ public sealed class DeploymentSimulation : IClusterController
 
     /// <summary>Brings every pending rollout to its final status now: ready, or for broken images
     /// <c>ProgressDeadlineExceeded</c>.</summary>
-    public void CompleteRollouts() => _store?.Settle(force: true);
+    public void CompleteRollouts() => _store?.Settle(forced: this);
 
     /// <summary>Back to the defaults (automatic, ready on the next request, 1 s deadline, images containing "broken").</summary>
     public void Reset()

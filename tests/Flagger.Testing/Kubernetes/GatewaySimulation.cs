@@ -50,7 +50,7 @@ public sealed class GatewaySimulation : IClusterController
     }
 
     /// <summary>Writes the parents' status of every pending route now.</summary>
-    public void AcceptRoutes() => _store?.Settle(force: true);
+    public void AcceptRoutes() => _store?.Settle(forced: this);
 
     public void Reset()
     {
