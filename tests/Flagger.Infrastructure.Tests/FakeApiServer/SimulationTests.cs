@@ -46,43 +46,6 @@ public sealed class SimulationTests(FakeApiServerFixture fixture)
     }
 
     [Fact]
-    public async Task DeploymentRollout_ReadyAfterDelay_ReadyOnlyOnceDelayPassed()
-    {
-        _server.Deployments.ReadyAfter = TimeSpan.FromMilliseconds(300);
-        var client = _server.CreateClient();
-        await client.AppsV1.CreateNamespacedDeploymentAsync(Objects.Deployment(_ns, "podinfo"), _ns);
-
-        var early = await client.AppsV1.ReadNamespacedDeploymentAsync("podinfo", _ns);
-        await Task.Delay(400);
-        var late = await client.AppsV1.ReadNamespacedDeploymentAsync("podinfo", _ns);
-
-        Assert.Null(early.Status);
-        Assert.Equal(1L, late.Status.ObservedGeneration);
-    }
-
-    [Fact]
-    public async Task DeploymentRollout_BrokenImage_StallsThenProgressDeadlineExceeded()
-    {
-        _server.Deployments.ProgressDeadline = TimeSpan.FromMilliseconds(300);
-        var client = _server.CreateClient();
-        await client.AppsV1.CreateNamespacedDeploymentAsync(Objects.Deployment(_ns, "podinfo"), _ns);
-        await client.AppsV1.ReadNamespacedDeploymentAsync("podinfo", _ns);
-
-        await client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch(
-            """{"spec":{"template":{"spec":{"containers":[{"name":"podinfo","image":"ghcr.io/stefanprodan/podinfo:broken"}]}}}}""",
-            V1Patch.PatchType.StrategicMergePatch), "podinfo", _ns);
-        var stalled = (await client.AppsV1.ReadNamespacedDeploymentAsync("podinfo", _ns)).Status;
-        await Task.Delay(400);
-        var failed = (await client.AppsV1.ReadNamespacedDeploymentAsync("podinfo", _ns)).Status;
-
-        Assert.Equal((2L, 2, 2), (stalled.ObservedGeneration!.Value, stalled.UpdatedReplicas!.Value, stalled.UnavailableReplicas!.Value));
-        Assert.Null(stalled.AvailableReplicas);
-        Assert.Contains(stalled.Conditions, c => c is { Type: "Available", Status: "False", Reason: "MinimumReplicasUnavailable" });
-        Assert.Contains(stalled.Conditions, c => c is { Type: "Progressing", Status: "True", Reason: "ReplicaSetUpdated" });
-        Assert.Contains(failed.Conditions, c => c is { Type: "Progressing", Status: "False", Reason: "ProgressDeadlineExceeded" });
-    }
-
-    [Fact]
     public async Task DeploymentRollout_BrokenPredicateAndCompleteRollouts_DeadlineExceededAtOnce()
     {
         _server.Deployments.Automatic = false;
@@ -168,21 +131,5 @@ public sealed class SimulationTests(FakeApiServerFixture fixture)
         var conditions = after["status"]!["parents"]!.AsArray().Select(p => p!["conditions"]![0]!).ToList();
         Assert.Equal(["True", "False"], conditions.Select(c => c["status"]!.GetValue<string>()));
         Assert.Equal("NoMatchingParent", conditions[1]["reason"]!.GetValue<string>());
-    }
-
-    [Fact]
-    public async Task HttpRoute_AcceptAfterDelay_StatusStaleUntilDelayPassed()
-    {
-        _server.Gateway.AcceptAfter = TimeSpan.FromMilliseconds(300);
-        var client = _server.CreateClient();
-        await client.CustomObjects.CreateNamespacedCustomObjectAsync(
-            Objects.HttpRoute($"{Group}/v1beta1", _ns, "podinfo", "public"), Group, "v1beta1", _ns, "httproutes");
-
-        var early = JsonSerializer.SerializeToNode(await client.CustomObjects.GetNamespacedCustomObjectAsync(Group, "v1beta1", _ns, "httproutes", "podinfo"))!;
-        await Task.Delay(400);
-        var late = JsonSerializer.SerializeToNode(await client.CustomObjects.GetNamespacedCustomObjectAsync(Group, "v1beta1", _ns, "httproutes", "podinfo"))!;
-
-        Assert.Null(early["status"]);
-        Assert.Equal(1, late["status"]!["parents"]![0]!["conditions"]![0]!["observedGeneration"]!.GetValue<int>());
     }
 }

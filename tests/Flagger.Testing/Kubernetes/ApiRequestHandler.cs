@@ -7,7 +7,12 @@ namespace Flagger.Testing.Kubernetes;
 
 /// <summary>Turns HTTP requests into store operations, the way kube-apiserver lays out its paths.</summary>
 internal sealed class ApiRequestHandler(
-    ClusterStore store, RequestLog log, FaultInjector faults, Func<string> token, Func<string> serverAddress)
+    ClusterStore store,
+    RequestLog log,
+    FaultInjector faults,
+    Func<string> token,
+    Func<string> serverAddress,
+    CancellationToken stopping)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -68,9 +73,11 @@ internal sealed class ApiRequestHandler(
         {
             if (fault.Hang is { } hang)
             {
+                // A hang ends when the client gives up or the server stops, so disposing never waits for it.
+                using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
                 try
                 {
-                    await Task.Delay(hang, context.RequestAborted);
+                    await Task.Delay(hang, ended.Token);
                 }
                 catch (OperationCanceledException)
                 {

@@ -68,7 +68,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         store.AddController(server.Deployments);
         store.AddController(server.Gateway);
         var handler = new ApiRequestHandler(
-            store, server.Requests, server.Faults, () => server.Token, () => server.BaseAddress.Authority);
+            store, server.Requests, server.Faults, () => server.Token, () => server.BaseAddress.Authority, app.Lifetime.ApplicationStopping);
         app.Run(handler.HandleAsync);
         await app.StartAsync();
 
