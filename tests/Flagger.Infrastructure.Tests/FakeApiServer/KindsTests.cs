@@ -1,0 +1,93 @@
+using Flagger.Core.Model;
+using Flagger.Testing.Kubernetes;
+using k8s;
+using k8s.Models;
+
+namespace Flagger.Infrastructure.Tests.FakeApiServer;
+
+/// <summary>The other kinds the adapters use, through the calls they will make.</summary>
+[Collection(FakeApiServerCollection.Name)]
+public sealed class KindsTests(FakeApiServerFixture fixture)
+{
+    private readonly FakeKubernetesApiServer _server = fixture.FreshServer();
+    private readonly string _ns = fixture.NewNamespace();
+
+    [Fact]
+    public async Task HorizontalPodAutoscalerV2_CreateAndReplace_BumpsGenerationAndKeepsMetrics()
+    {
+        var client = _server.CreateClient();
+        var hpa = new V2HorizontalPodAutoscaler
+        {
+            Metadata = new V1ObjectMeta { Name = "podinfo-primary" },
+            Spec = new V2HorizontalPodAutoscalerSpec
+            {
+                ScaleTargetRef = new V2CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = "podinfo-primary" },
+                MinReplicas = 2,
+                MaxReplicas = 4,
+                Metrics = [new V2MetricSpec { Type = "Resource", Resource = new V2ResourceMetricSource { Name = "cpu", Target = new V2MetricTarget { Type = "Utilization", AverageUtilization = 80 } } }],
+            },
+        };
+
+        var created = await client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(hpa, _ns);
+        created.Spec.MaxReplicas = 6;
+        var replaced = await client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(created, "podinfo-primary", _ns);
+
+        Assert.Equal((2L, 6), (replaced.Metadata.Generation!.Value, replaced.Spec.MaxReplicas));
+        Assert.Equal(80, Assert.Single(replaced.Spec.Metrics).Resource.Target.AverageUtilization);
+    }
+
+    [Fact]
+    public async Task Events_CreateAndList_ByFieldAndLabel()
+    {
+        var client = _server.CreateClient();
+        var synced = new Corev1Event
+        {
+            Metadata = new V1ObjectMeta { Name = "podinfo.synced-1", Labels = new Dictionary<string, string> { ["app"] = "podinfo" } },
+            InvolvedObject = new V1ObjectReference { ApiVersion = "flagger.app/v1beta1", Kind = "Canary", Name = "podinfo", NamespaceProperty = _ns },
+            Reason = "Synced",
+            Message = "Advance podinfo.test canary weight 10",
+            Type = "Normal",
+            Count = 1,
+        };
+
+        await client.CoreV1.CreateNamespacedEventAsync(synced, _ns);
+        var listed = await client.CoreV1.ListNamespacedEventAsync(_ns, fieldSelector: "metadata.name=podinfo.synced-1", labelSelector: "app=podinfo");
+
+        var read = Assert.Single(listed.Items);
+        Assert.Equal(("Synced", 1, "Canary"), (read.Reason, read.Count, read.InvolvedObject.Kind));
+    }
+
+    [Fact]
+    public async Task TypedCanary_GenericClientAndSeedHelpers_RoundTripSpecAndStatus()
+    {
+        using var client = _server.CreateClient();
+        using var canaries = new GenericClient(client, "flagger.app", "v1beta1", "canaries", disposeClient: false);
+        var canary = new Canary { Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = _ns } };
+        canary.Spec.TargetRef.Name = "podinfo";
+
+        await canaries.CreateNamespacedAsync(canary, _ns);
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""{"status":{"phase":"Progressing","canaryWeight":20}}""", V1Patch.PatchType.MergePatch), "flagger.app", "v1beta1", _ns, "canaries", "podinfo");
+        var read = await canaries.ReadNamespacedAsync<Canary>(_ns, "podinfo");
+        var viaHelper = _server.Get<Canary>(_ns, "podinfo")!;
+
+        Assert.Equal("podinfo", read.Spec.TargetRef.Name);
+        Assert.Equal(20, read.Status!.CanaryWeight);
+        Assert.Equal(read.Metadata.ResourceVersion, viaHelper.Metadata.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task AcceptRoutes_PendingDeploymentRollout_LeavesRolloutPending()
+    {
+        _server.Deployments.Automatic = false;
+        _server.Gateway.Automatic = false;
+        var client = _server.CreateClient();
+        await client.AppsV1.CreateNamespacedDeploymentAsync(Objects.Deployment(_ns, "podinfo"), _ns);
+
+        _server.Gateway.AcceptRoutes();
+        var read = await client.AppsV1.ReadNamespacedDeploymentAsync("podinfo", _ns);
+
+        Assert.Null(read.Status);
+        Assert.True(_server.Deployments.PendingRollouts > 0);
+    }
+}

@@ -1,0 +1,256 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Flagger.Testing.Kubernetes;
+
+/// <summary>Turns HTTP requests into store operations, the way kube-apiserver lays out its paths.</summary>
+internal sealed class ApiRequestHandler(
+    ClusterStore store,
+    RequestLog log,
+    FaultInjector faults,
+    Func<string> token,
+    Func<string> serverAddress,
+    CancellationToken stopping)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        string body;
+        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+        {
+            body = await reader.ReadToEndAsync(context.RequestAborted);
+        }
+
+        int code;
+        JsonNode answer;
+        try
+        {
+            (code, answer) = await AnswerAsync(context, body);
+        }
+        catch (ApiError e)
+        {
+            (code, answer) = (e.Code, e.ToStatus());
+        }
+        catch (JsonException e)
+        {
+            (code, answer) = (400, ApiError.BadRequest($"the body of the request was in an unknown format: {e.Message}").ToStatus());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug in the fake itself: answer like kube-apiserver does and show the cause to the test.
+            (code, answer) = (500, ApiError.Status(500, "InternalError", $"fake API server failure: {e}"));
+        }
+
+        log.Add(new RecordedRequest(
+            request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "", request.ContentType, code, body));
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        context.Response.StatusCode = code;
+        context.Response.ContentType = "application/json";
+        if (code == 429)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
+        await context.Response.WriteAsync(answer.ToJsonString(), context.RequestAborted);
+    }
+
+    private async Task<(int Code, JsonNode Answer)> AnswerAsync(HttpContext context, string body)
+    {
+        var request = context.Request;
+        if (request.Headers.Authorization.ToString() != $"Bearer {token()}")
+        {
+            return (401, ApiError.Status(401, "Unauthorized", "Unauthorized"));
+        }
+
+        var path = request.Path.Value ?? "/";
+        if (faults.Take(request.Method, path) is { } fault)
+        {
+            if (fault.Hang is { } hang)
+            {
+                // A hang ends when the client gives up or the server stops, so disposing never waits for it.
+                using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+                try
+                {
+                    await Task.Delay(hang, ended.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client gave up, which is what a hang is for; the log still records the call.
+                }
+            }
+
+            var reason = ApiError.ReasonFor(fault.StatusCode);
+            return (fault.StatusCode, ApiError.Status(fault.StatusCode, reason, $"injected fault: {reason}"));
+        }
+
+        store.Settle();
+        return Route(request, path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries), body);
+    }
+
+    private (int, JsonNode) Route(HttpRequest request, string[] segments, string body)
+    {
+        switch (segments)
+        {
+            case ["version"]:
+                return (200, Discovery.Version());
+            case ["api"]:
+                return (200, Discovery.CoreVersions(serverAddress()));
+            case ["apis"]:
+                return (200, Discovery.Groups());
+            case ["apis", var group]:
+                return (200, Discovery.GroupOrNull(group) ?? throw NotFoundPath(request));
+            case ["api", "v1"]:
+                return (200, Discovery.Resources("", "v1") ?? throw NotFoundPath(request));
+            case ["apis", var group, var version]:
+                return (200, Discovery.Resources(group, version) ?? throw NotFoundPath(request));
+            case ["api", "v1", .. var rest]:
+                return Resource(request, "", "v1", rest, body);
+            case ["apis", var group, var version, .. var rest]:
+                return Resource(request, group, version, rest, body);
+            default:
+                throw NotFoundPath(request);
+        }
+    }
+
+    private (int, JsonNode) Resource(HttpRequest request, string group, string version, string[] rest, string body)
+    {
+        string? ns = null;
+        if (rest is ["namespaces", var namespaceName, var plural, ..] && ApiResources.FindByPlural(group, version, plural) is { Namespaced: true })
+        {
+            ns = namespaceName;
+            rest = rest[2..];
+        }
+
+        var resource = ApiResources.FindByPlural(group, version, rest[0]) ?? throw NotFoundPath(request);
+        var name = rest.Length > 1 ? rest[1] : null;
+        var subresource = rest.Length > 2 ? rest[2] : null;
+        if (rest.Length > 3 || (subresource is not null && (subresource != "status" || !resource.HasStatusSubresource)))
+        {
+            throw NotFoundPath(request);
+        }
+
+        if (resource.Namespaced && ns is null && name is not null)
+        {
+            throw NotFoundPath(request);
+        }
+
+        var status = subresource == "status";
+        var scope = ns ?? "";
+        var query = request.Query;
+        if (query["watch"].ToString() is "true" or "1")
+        {
+            throw ApiError.MethodNotAllowed("watch is not supported by the fake API server");
+        }
+
+        switch (request.Method, name)
+        {
+            case ("GET", null):
+                var (items, listVersion) = store.List(
+                    resource, ns, LabelSelector.Parse(query["labelSelector"]), LabelSelector.Parse(query["fieldSelector"]));
+                return (200, ListAnswer(resource, version, items, listVersion));
+            case ("GET", _):
+                return (200, AtVersion(store.Get(resource, scope, name), resource, version));
+            case ("POST", null):
+                var created = store.Create(resource, scope, ParseObject(body));
+                return (201, AtVersion(created, resource, version));
+            case ("PUT", not null):
+                return (200, AtVersion(store.Replace(resource, scope, name, ParseObject(body), status), resource, version));
+            case ("PATCH", not null):
+                var kind = PatchKindOf(request.ContentType, resource);
+                if (kind == PatchKind.Apply && string.IsNullOrEmpty(query["fieldManager"]))
+                {
+                    throw ApiError.Invalid(resource, name, "fieldManager: Required value: is required for apply patch");
+                }
+
+                var (patched, wasCreated) = store.Patch(resource, scope, name, kind, JsonNode.Parse(body)
+                    ?? throw ApiError.BadRequest("empty patch"), status);
+                return (wasCreated ? 201 : 200, AtVersion(patched, resource, version));
+            case ("DELETE", not null):
+                var deleted = store.Delete(resource, scope, name);
+                return (200, resource.IsCustomResource ? AtVersion(deleted, resource, version) : DeleteStatus(resource, deleted));
+            default:
+                throw ApiError.MethodNotAllowed($"the server does not allow this method on the requested resource ({request.Method} {request.Path})");
+        }
+    }
+
+    private static PatchKind PatchKindOf(string? contentType, ApiResource resource)
+    {
+        var mediaType = (contentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
+        return mediaType switch
+        {
+            "application/merge-patch+json" => PatchKind.Merge,
+            "application/json-patch+json" => PatchKind.Json,
+            "application/apply-patch+yaml" => PatchKind.Apply,
+            "application/strategic-merge-patch+json" when !resource.IsCustomResource => PatchKind.StrategicMerge,
+            "application/strategic-merge-patch+json" => throw ApiError.UnsupportedMediaType(
+                "the body of the request was in an unknown format - accepted media types include: "
+                + "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"),
+            _ => throw ApiError.UnsupportedMediaType(
+                $"the body of the request was in an unknown format ({mediaType}) - accepted media types include: "
+                + "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, "
+                + "application/strategic-merge-patch+json"),
+        };
+    }
+
+    private static JsonObject ParseObject(string body) =>
+        JsonNode.Parse(body) as JsonObject ?? throw ApiError.BadRequest("the body of the request must be a JSON object");
+
+    private static JsonObject AtVersion(JsonObject obj, ApiResource resource, string version)
+    {
+        obj["apiVersion"] = resource.ApiVersion(version);
+        obj["kind"] = resource.Kind;
+        return obj;
+    }
+
+    /// <summary>Built-in lists leave kind and apiVersion off their items; custom resource lists keep them.</summary>
+    private static JsonObject ListAnswer(ApiResource resource, string version, IReadOnlyList<JsonObject> items, string resourceVersion)
+    {
+        var array = new JsonArray();
+        foreach (var item in items)
+        {
+            if (resource.IsCustomResource)
+            {
+                AtVersion(item, resource, version);
+            }
+            else
+            {
+                item.Remove("apiVersion");
+                item.Remove("kind");
+            }
+
+            array.Add(item);
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = resource.Kind + "List",
+            ["apiVersion"] = resource.ApiVersion(version),
+            ["metadata"] = new JsonObject { ["resourceVersion"] = resourceVersion },
+            ["items"] = array,
+        };
+    }
+
+    private static JsonObject DeleteStatus(ApiResource resource, JsonObject deleted) => new()
+    {
+        ["kind"] = "Status",
+        ["apiVersion"] = "v1",
+        ["metadata"] = new JsonObject(),
+        ["status"] = "Success",
+        ["details"] = new JsonObject
+        {
+            ["name"] = deleted["metadata"]?["name"]?.DeepClone(),
+            ["group"] = resource.Group,
+            ["kind"] = resource.Plural,
+            ["uid"] = deleted["metadata"]?["uid"]?.DeepClone(),
+        },
+    };
+
+    private static ApiError NotFoundPath(HttpRequest request) =>
+        new(404, "NotFound", $"the server could not find the requested resource ({request.Method} {request.Path})");
+}

@@ -1,0 +1,388 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Flagger.Testing.Kubernetes;
+
+/// <summary>Where an object lives: group, resource (version-agnostic), namespace (empty when cluster-scoped), name.</summary>
+public sealed record ObjectKey(string Group, string Resource, string Namespace, string Name);
+
+/// <summary>Which patch format a PATCH carries, from its media type.</summary>
+public enum PatchKind
+{
+    Merge,
+    Json,
+    StrategicMerge,
+    Apply,
+}
+
+/// <summary>
+/// The stored objects and the API server's write rules: resourceVersion, generation, uid,
+/// creationTimestamp, optimistic concurrency and the status subresource. Objects are JSON; every
+/// answer is a copy.
+/// </summary>
+internal sealed class ClusterStore(TimeProvider time)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ObjectKey, JsonObject> _objects = [];
+    private readonly List<IClusterController> _controllers = [];
+    private long _resourceVersion = 1000;
+
+    public TimeProvider Time => time;
+
+    public string CurrentResourceVersion
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _resourceVersion.ToString(CultureInfo.InvariantCulture);
+            }
+        }
+    }
+
+    public void AddController(IClusterController controller) => _controllers.Add(controller);
+
+    /// <summary>Lets the simulated controllers act on what is due; called before every request.
+    /// <paramref name="forced"/> settles everything that controller has pending, due or not.</summary>
+    public void Settle(IClusterController? forced = null)
+    {
+        lock (_gate)
+        {
+            foreach (var controller in _controllers)
+            {
+                controller.Settle(this, time.GetUtcNow(), force: controller == forced);
+            }
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _objects.Clear();
+            foreach (var controller in _controllers)
+            {
+                controller.Forget();
+            }
+        }
+    }
+
+    public JsonObject Get(ApiResource resource, string ns, string name)
+    {
+        lock (_gate)
+        {
+            return Find(resource, ns, name)?.DeepClone().AsObject() ?? throw ApiError.NotFound(resource, name);
+        }
+    }
+
+    public JsonObject? Find(ApiResource resource, string ns, string name)
+    {
+        lock (_gate)
+        {
+            return _objects.GetValueOrDefault(Key(resource, ns, name));
+        }
+    }
+
+    public (IReadOnlyList<JsonObject> Items, string ResourceVersion) List(
+        ApiResource resource, string? ns, LabelSelector labels, LabelSelector fields)
+    {
+        lock (_gate)
+        {
+            var items = _objects
+                .Where(e => e.Key.Group == resource.Group && e.Key.Resource == resource.Plural)
+                .Where(e => ns is null || e.Key.Namespace == ns)
+                .OrderBy(e => e.Key.Namespace, StringComparer.Ordinal)
+                .ThenBy(e => e.Key.Name, StringComparer.Ordinal)
+                .Select(e => e.Value)
+                .Where(o => labels.Matches(key => o["metadata"]?["labels"]?[key]?.GetValue<string>()))
+                .Where(o => fields.Matches(field => FieldValue(o, field)))
+                .Select(o => o.DeepClone().AsObject())
+                .ToList();
+            return (items, _resourceVersion.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>POST. <paramref name="keepStatus"/> is for seeding: the API drops status on create for
+    /// kinds with a status subresource.</summary>
+    public JsonObject Create(ApiResource resource, string ns, JsonObject body, bool keepStatus = false)
+    {
+        lock (_gate)
+        {
+            var obj = body.DeepClone().AsObject();
+            var metadata = obj["metadata"] as JsonObject ?? [];
+            obj["metadata"] = metadata;
+            var name = metadata["name"]?.GetValue<string>();
+            if (string.IsNullOrEmpty(name))
+            {
+                var prefix = metadata["generateName"]?.GetValue<string>();
+                if (string.IsNullOrEmpty(prefix))
+                {
+                    throw ApiError.Invalid(resource, "", "metadata.name: Required value: name or generateName is required");
+                }
+
+                name = prefix + Guid.NewGuid().ToString("N")[..5];
+                metadata["name"] = name;
+            }
+
+            CheckNamespace(resource, ns, metadata, name);
+            var key = Key(resource, ns, name);
+            if (_objects.ContainsKey(key))
+            {
+                throw ApiError.AlreadyExists(resource, name);
+            }
+
+            obj["kind"] = resource.Kind;
+            obj["apiVersion"] ??= resource.ApiVersion(resource.Versions[0]);
+            if (resource.HasStatusSubresource && !keepStatus)
+            {
+                obj.Remove("status");
+            }
+
+            metadata["uid"] = Guid.NewGuid().ToString();
+            metadata["creationTimestamp"] = Timestamp(time.GetUtcNow());
+            metadata["generation"] = 1;
+            metadata["resourceVersion"] = NextResourceVersion();
+            metadata.Remove("deletionTimestamp");
+            obj = Normalized(obj);
+            _objects[key] = obj;
+            var statusGiven = keepStatus && obj["status"] is not null;
+            foreach (var controller in _controllers.Where(_ => !statusGiven))
+            {
+                controller.Observe(resource, key, obj, time.GetUtcNow());
+            }
+
+            return obj.DeepClone().AsObject();
+        }
+    }
+
+    /// <summary>PUT on the object (status kept as stored when it is a subresource) or on <c>/status</c>.</summary>
+    public JsonObject Replace(ApiResource resource, string ns, string name, JsonObject body, bool statusSubresource)
+    {
+        lock (_gate)
+        {
+            var key = Key(resource, ns, name);
+            var existing = _objects.GetValueOrDefault(key) ?? throw ApiError.NotFound(resource, name);
+            var bodyName = body["metadata"]?["name"]?.GetValue<string>();
+            if (bodyName is not null && bodyName != name)
+            {
+                throw ApiError.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
+            }
+
+            CheckResourceVersion(resource, name, existing, body);
+            return Commit(resource, key, existing, Candidate(resource, existing, body, statusSubresource));
+        }
+    }
+
+    /// <summary>PATCH in any of the four formats; an apply patch creates the object when absent.</summary>
+    public (JsonObject Object, bool Created) Patch(
+        ApiResource resource, string ns, string name, PatchKind kind, JsonNode patch, bool statusSubresource)
+    {
+        lock (_gate)
+        {
+            var key = Key(resource, ns, name);
+            var existing = _objects.GetValueOrDefault(key);
+            if (existing is null)
+            {
+                if (kind != PatchKind.Apply || statusSubresource)
+                {
+                    throw ApiError.NotFound(resource, name);
+                }
+
+                var fresh = Patches.Merge(
+                    new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, patch)!.AsObject();
+                return (Create(resource, ns, fresh), true);
+            }
+
+            JsonNode patched;
+            try
+            {
+                patched = kind switch
+                {
+                    PatchKind.Json => Patches.ApplyJsonPatch(existing, patch),
+                    PatchKind.StrategicMerge => Patches.StrategicMerge(existing, patch)!,
+                    _ => Patches.Merge(existing, patch)!,
+                };
+            }
+            catch (InvalidPatchException e)
+            {
+                throw ApiError.Invalid(resource, name, e.Message);
+            }
+
+            if (patched is not JsonObject patchedObject)
+            {
+                throw ApiError.Invalid(resource, name, "the patch does not leave an object");
+            }
+
+            CheckResourceVersion(resource, name, existing, patchedObject);
+            return (Commit(resource, key, existing, Candidate(resource, existing, patchedObject, statusSubresource)), false);
+        }
+    }
+
+    public JsonObject Delete(ApiResource resource, string ns, string name)
+    {
+        lock (_gate)
+        {
+            var key = Key(resource, ns, name);
+            if (!_objects.Remove(key, out var removed))
+            {
+                throw ApiError.NotFound(resource, name);
+            }
+
+            foreach (var controller in _controllers)
+            {
+                controller.Forget(key);
+            }
+
+            return removed.DeepClone().AsObject();
+        }
+    }
+
+    /// <summary>What a simulated controller writes through the status subresource.</summary>
+    public void WriteStatus(ApiResource resource, ObjectKey key, JsonObject status)
+    {
+        lock (_gate)
+        {
+            if (_objects.GetValueOrDefault(key) is not { } existing)
+            {
+                return;
+            }
+
+            var candidate = existing.DeepClone().AsObject();
+            candidate["status"] = status;
+            Commit(resource, key, existing, candidate);
+        }
+    }
+
+    public static string Timestamp(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static ObjectKey Key(ApiResource resource, string ns, string name) =>
+        new(resource.Group, resource.Plural, resource.Namespaced ? ns : "", name);
+
+    private static void CheckNamespace(ApiResource resource, string ns, JsonObject metadata, string name)
+    {
+        if (!resource.Namespaced)
+        {
+            metadata.Remove("namespace");
+            return;
+        }
+
+        var bodyNamespace = metadata["namespace"]?.GetValue<string>();
+        if (!string.IsNullOrEmpty(bodyNamespace) && bodyNamespace != ns)
+        {
+            throw ApiError.BadRequest(
+                $"the namespace of the provided object ({bodyNamespace}) does not match the namespace sent on the request ({ns})");
+        }
+
+        if (string.IsNullOrEmpty(ns))
+        {
+            throw ApiError.BadRequest($"{resource.QualifiedName} \"{name}\": a namespace is required");
+        }
+
+        metadata["namespace"] = ns;
+    }
+
+    private static void CheckResourceVersion(ApiResource resource, string name, JsonObject existing, JsonObject incoming)
+    {
+        var wanted = incoming["metadata"]?["resourceVersion"]?.GetValue<string>();
+        var current = existing["metadata"]?["resourceVersion"]?.GetValue<string>();
+        if (!string.IsNullOrEmpty(wanted) && wanted != current)
+        {
+            throw ApiError.Conflict(resource, name);
+        }
+    }
+
+    /// <summary>The main path cannot change status of a kind with a status subresource; /status changes only status.</summary>
+    private static JsonObject Candidate(ApiResource resource, JsonObject existing, JsonObject incoming, bool statusSubresource)
+    {
+        if (statusSubresource)
+        {
+            var onlyStatus = existing.DeepClone().AsObject();
+            onlyStatus["status"] = incoming["status"]?.DeepClone();
+            if (onlyStatus["status"] is null)
+            {
+                onlyStatus.Remove("status");
+            }
+
+            return onlyStatus;
+        }
+
+        var candidate = incoming.DeepClone().AsObject();
+        if (resource.HasStatusSubresource)
+        {
+            candidate.Remove("status");
+            if (existing["status"] is { } status)
+            {
+                candidate["status"] = status.DeepClone();
+            }
+        }
+
+        return candidate;
+    }
+
+    private JsonObject Commit(ApiResource resource, ObjectKey key, JsonObject existing, JsonObject candidate)
+    {
+        var oldMetadata = existing["metadata"]!.AsObject();
+        var metadata = candidate["metadata"] as JsonObject ?? [];
+        candidate["metadata"] = metadata;
+        foreach (var immutable in new[] { "name", "namespace", "uid", "creationTimestamp", "generation", "resourceVersion" })
+        {
+            metadata.Remove(immutable);
+            if (oldMetadata[immutable] is { } value)
+            {
+                metadata[immutable] = value.DeepClone();
+            }
+        }
+
+        candidate["kind"] = resource.Kind;
+        candidate["apiVersion"] ??= existing["apiVersion"]?.DeepClone();
+        if (JsonNode.DeepEquals(existing, candidate))
+        {
+            return candidate;
+        }
+
+        var specChanged = !JsonNode.DeepEquals(existing["spec"], candidate["spec"]);
+        if (specChanged)
+        {
+            metadata["generation"] = (JsonFields.Int64(oldMetadata["generation"]) ?? 0) + 1;
+        }
+
+        metadata["resourceVersion"] = NextResourceVersion();
+        candidate = Normalized(candidate);
+        _objects[key] = candidate;
+        if (specChanged)
+        {
+            foreach (var controller in _controllers)
+            {
+                controller.Observe(resource, key, candidate, time.GetUtcNow());
+            }
+        }
+
+        return candidate.DeepClone().AsObject();
+    }
+
+    /// <summary>Stored as if parsed from the wire, so readers can take numbers as int or long alike.</summary>
+    private static JsonObject Normalized(JsonObject obj) => JsonNode.Parse(obj.ToJsonString())!.AsObject();
+
+    private string NextResourceVersion() =>
+        (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+
+    private static string? FieldValue(JsonObject obj, string field) => field switch
+    {
+        "metadata.name" => obj["metadata"]?["name"]?.GetValue<string>(),
+        "metadata.namespace" => obj["metadata"]?["namespace"]?.GetValue<string>(),
+        _ => throw ApiError.BadRequest($"field label not supported: {field}"),
+    };
+}
+
+/// <summary>A simulated controller (deployment rollouts, gateway) that reacts to spec changes.</summary>
+internal interface IClusterController
+{
+    /// <summary>An object was created or its spec changed (generation bumped).</summary>
+    void Observe(ApiResource resource, ObjectKey key, JsonObject obj, DateTimeOffset now);
+
+    /// <summary>Writes the statuses that are due at <paramref name="now"/> (all pending ones when forced).</summary>
+    void Settle(ClusterStore store, DateTimeOffset now, bool force);
+
+    void Forget(ObjectKey? key = null);
+}

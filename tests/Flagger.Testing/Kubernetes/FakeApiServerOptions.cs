@@ -1,0 +1,17 @@
+namespace Flagger.Testing.Kubernetes;
+
+/// <summary>How to start a <see cref="FakeKubernetesApiServer"/>.</summary>
+public sealed class FakeApiServerOptions
+{
+    /// <summary>The bearer token the server accepts; a random one when null.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>The clock for timestamps and the simulated controllers' delays.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Names of the cluster, user and context in the kubeconfig.</summary>
+    public string ContextName { get; init; } = "fake";
+
+    /// <summary>The namespace the kubeconfig's context points at.</summary>
+    public string DefaultNamespace { get; init; } = "default";
+}
