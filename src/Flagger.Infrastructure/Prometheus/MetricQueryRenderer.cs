@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using Flagger.Core.Model;
 using Fluid;
 
@@ -17,7 +18,7 @@ namespace Flagger.Infrastructure.Prometheus;
 /// <c>canary</c> is the target itself, because the canary workload is the target Deployment (its pods are
 /// <c>&lt;target&gt;-&lt;hash&gt;</c>); the canary Service is <c>{{ service }}-canary</c>.
 /// </remarks>
-public sealed class MetricQueryRenderer
+public sealed partial class MetricQueryRenderer
 {
     private static readonly FluidParser s_parser = new();
     private readonly TemplateOptions _options = new() { StrictVariables = true, StrictFilters = true };
@@ -39,9 +40,15 @@ public sealed class MetricQueryRenderer
         {
             return parsed.Render(context, NullEncoder.Default);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is FluidException or InvalidOperationException)
         {
-            throw new MetricQueryRenderException($"cannot render the query of metric {metric.Name}: {e.Message}", e);
+            // Fluid names a missing top-level variable, but prints its AST node for a missing member
+            // (variables.key), so those are found by name here.
+            var missing = MissingTemplateVariables(template, metric).ToList();
+            var reason = missing.Count > 0
+                ? $"Undefined variable {string.Join(", ", missing.Select(m => $"'variables.{m}'"))} (not in templateVariables)"
+                : e.Message;
+            throw new MetricQueryRenderException($"cannot render the query of metric {metric.Name}: {reason}", e);
         }
     }
 
@@ -66,6 +73,15 @@ public sealed class MetricQueryRenderer
 
         string OrTarget(string? name) => string.IsNullOrEmpty(name) ? target : name;
     }
+
+    private static IEnumerable<string> MissingTemplateVariables(string template, CanaryMetric metric) =>
+        VariableReference().Matches(template)
+            .Select(m => m.Groups[1].Value)
+            .Where(key => metric.TemplateVariables?.ContainsKey(key) != true)
+            .Distinct(StringComparer.Ordinal);
+
+    [GeneratedRegex(@"\bvariables\.([A-Za-z0-9_-]+)")]
+    private static partial Regex VariableReference();
 
     private static IFluidTemplate Parse(string template) =>
         s_parser.TryParse(template, out var parsed, out var error)

@@ -37,6 +37,8 @@ internal sealed class InMemoryClusterResources : IClusterResources
         return template;
     }
 
+    public void Add(MetricTemplate template) => _templates[(template.Metadata.NamespaceProperty, template.Metadata.Name)] = template;
+
     public void AddSecret(string ns, string name, IDictionary<string, string> data) =>
         _secrets[(ns, name)] = new V1Secret
         {
