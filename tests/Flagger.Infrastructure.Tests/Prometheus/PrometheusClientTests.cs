@@ -22,10 +22,11 @@ public sealed class PrometheusClientTests : IAsyncLifetime
     [Fact]
     public async Task Template_BearerSecret_SendsTokenFromTheTemplateNamespace()
     {
+        _cluster.AddSecret("apps", "prom-auth", new Dictionary<string, string> { ["token"] = "wrong-namespace" });
         _cluster.AddSecret("monitoring", "prom-auth", new Dictionary<string, string> { ["token"] = "s3cr3t-token" });
         _cluster.AddTemplate("monitoring", "tpl", "vector(1)", _stub.Address.ToString(), secretName: "prom-auth");
 
-        var measurement = await MeasureTemplateAsync("monitoring");
+        var measurement = await MeasureTemplateAsync("apps", templateNamespace: "monitoring");
 
         Assert.Equal(MeasurementStatus.Value, measurement.Status);
         Assert.Equal("Bearer s3cr3t-token", _stub.Requests.Single().Header("Authorization"));
@@ -279,10 +280,11 @@ public sealed class PrometheusClientTests : IAsyncLifetime
         Assert.Contains("Address", error.Message, StringComparison.Ordinal);
     }
 
-    private async Task<MetricMeasurement> MeasureTemplateAsync(string ns)
+    private async Task<MetricMeasurement> MeasureTemplateAsync(string ns, string? templateNamespace = null)
     {
         await using var services = Services();
-        return await services.Provider().MeasureAsync(MetricCanaries.Podinfo(ns), MetricCanaries.FromTemplate("tpl", "tpl"), CancellationToken.None);
+        return await services.Provider().MeasureAsync(
+            MetricCanaries.Podinfo(ns), MetricCanaries.FromTemplate("tpl", "tpl", templateNamespace), CancellationToken.None);
     }
 
     private ServiceProvider Services(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? more = null) =>
