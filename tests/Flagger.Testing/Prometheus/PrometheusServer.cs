@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Flagger.Testing.Prometheus;
+
+/// <summary>
+/// A real Prometheus (the Debian package's binary) started as a plain process on a free loopback port,
+/// with a temporary config and data directory, the remote-write receiver on, and one scrape job (1 s)
+/// for a <see cref="ScrapeTarget"/>. Killed and its directory removed on dispose.
+/// </summary>
+public sealed class PrometheusServer : IAsyncDisposable
+{
+    public const string InstallHint =
+        "Prometheus is required by the metric tests: install it with " +
+        "`apt-get update && apt-get install -y --no-install-recommends prometheus` (scripts/test does this), " +
+        "or set PROMETHEUS_BINARY to its path.";
+
+    private readonly Process _process;
+    private readonly string _directory;
+    private readonly StringBuilder _log;
+
+    private PrometheusServer(Process process, string directory, StringBuilder log, Uri address, ScrapeTarget scrapeTarget)
+    {
+        _process = process;
+        _directory = directory;
+        _log = log;
+        Address = address;
+        ScrapeTarget = scrapeTarget;
+    }
+
+    /// <summary>Base address ending in '/', e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri Address { get; }
+
+    public ScrapeTarget ScrapeTarget { get; }
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>What the process wrote to stdout and stderr so far (for failure messages).</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    /// <exception cref="InvalidOperationException">The binary is missing (with the install hint), or it did not become ready.</exception>
+    public static async Task<PrometheusServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var binary = FindBinary() ?? throw new InvalidOperationException(InstallHint);
+        var scrapeTarget = await ScrapeTarget.StartAsync();
+        var directory = Directory.CreateTempSubdirectory("flagger-prometheus-").FullName;
+        var port = FreePort();
+        var config = Path.Combine(directory, "prometheus.yml");
+        await File.WriteAllTextAsync(config, $"""
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            scrape_configs:
+              - job_name: flagger-tests
+                scrape_interval: 1s
+                static_configs:
+                  - targets: ['{scrapeTarget.Address.Authority}']
+            """, cancellationToken);
+
+        var start = new ProcessStartInfo(binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = directory,
+        };
+        foreach (var argument in new[]
+        {
+            $"--config.file={config}",
+            $"--storage.tsdb.path={Path.Combine(directory, "data")}",
+            $"--web.listen-address=127.0.0.1:{port}",
+            "--web.enable-remote-write-receiver",
+            "--storage.tsdb.retention.time=1h",
+            "--log.level=warn",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var log = new StringBuilder();
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
+        process.OutputDataReceived += (_, e) => Append(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(log, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var server = new PrometheusServer(process, directory, log, new Uri($"http://127.0.0.1:{port}/"), scrapeTarget);
+        try
+        {
+            await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task PushAsync(IEnumerable<RemoteWriteSeries> series, CancellationToken cancellationToken = default) =>
+        RemoteWrite.PushAsync(Http, Address, series, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _process.Dispose();
+        Http.Dispose();
+        await ScrapeTarget.DisposeAsync();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp directory left behind is harmless.
+        }
+    }
+
+    private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"prometheus exited with code {_process.ExitCode} before it was ready:\n{Log}");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync(new Uri(Address, "-/ready"), cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new InvalidOperationException($"prometheus was not ready after {timeout.TotalSeconds}s:\n{Log}");
+    }
+
+    private static string? FindBinary()
+    {
+        if (Environment.GetEnvironmentVariable("PROMETHEUS_BINARY") is { Length: > 0 } configured)
+        {
+            return File.Exists(configured) ? configured : null;
+        }
+
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, "prometheus"))
+            .FirstOrDefault(File.Exists);
+        return onPath ?? (File.Exists("/usr/bin/prometheus") ? "/usr/bin/prometheus" : null);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void Append(StringBuilder log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            log.AppendLine(line);
+        }
+    }
+}
