@@ -30,6 +30,9 @@ public sealed record WorkloadObservation(
 /// <summary>The traffic split read back from the router (the HTTPRoute is the source of truth, not the status).</summary>
 public sealed record RouteObservation(bool IsSynced, bool IsReady, int PrimaryWeight, int CanaryWeight, bool Mirrored, string? Message)
 {
+    /// <summary>The version of the route that was read (its resourceVersion), so a change made on it can be guarded.</summary>
+    public string? Version { get; init; }
+
     /// <summary>Routing was not reconciled yet: the primary is still initializing.</summary>
     public static readonly RouteObservation NotSynced = new(false, false, 100, 0, false, null);
 

@@ -39,7 +39,8 @@ public sealed class CanaryTickRunner(CanaryObserver observer, CheckRunner checks
         var decision = step.Decision
             ?? CanaryTick.Decide(observation, await checks.RunAsync(observation.Canary, step.Plan!, cancellationToken));
 
-        await applier.ApplyAsync(observation.Canary, decision, cancellationToken);
+        await applier.ApplyAsync(observation, decision, cancellationToken);
+        await applier.SendAlertsAsync(observation.Canary, decision, cancellationToken);
         return decision;
     }
 }

@@ -3,7 +3,10 @@ using Flagger.Core.Ports;
 
 namespace Flagger.Core.Analysis;
 
-/// <summary>The "apply" step of a tick: performs the decision's actions in order, then writes the status.</summary>
+/// <summary>
+/// The "apply" step of a tick: performs the decision's actions in order and writes the status. Alerts are
+/// sent apart, once the tick is recorded, so a tick applied again after a crash never alerts twice.
+/// </summary>
 public sealed class DecisionApplier(
     ICanaryCluster cluster,
     ITrafficRouter router,
@@ -11,14 +14,17 @@ public sealed class DecisionApplier(
     IEventRecorder events,
     INotifier notifier)
 {
-    public async Task ApplyAsync(Canary canary, TickDecision decision, CancellationToken cancellationToken)
+    public async Task ApplyAsync(CanaryObservation observation, TickDecision decision, CancellationToken cancellationToken)
     {
+        var canary = observation.Canary;
+        var routeVersion = observation.Routes.Version;
         foreach (var action in decision.Actions)
         {
             switch (action)
             {
                 case SetRoutes weights:
-                    await router.SetRoutesAsync(canary, weights, cancellationToken);
+                    await router.SetRoutesAsync(canary, weights, routeVersion, cancellationToken);
+                    routeVersion = null;
                     break;
                 case ScaleTargetToZero:
                     await cluster.ScaleTargetToZeroAsync(canary, cancellationToken);
@@ -32,8 +38,7 @@ public sealed class DecisionApplier(
                 case RecordEvent canaryEvent:
                     await events.RecordAsync(canary, canaryEvent, cancellationToken);
                     break;
-                case SendAlert alert:
-                    await notifier.NotifyAsync(canary, alert, cancellationToken);
+                case SendAlert:
                     break;
                 case RunPostRolloutHooks postRollout:
                     await RunPostRolloutHooksAsync(canary, decision.NextStatus ?? canary.Status, postRollout.Phase, cancellationToken);
@@ -46,6 +51,14 @@ public sealed class DecisionApplier(
         if (decision.NextStatus is { } status)
         {
             await cluster.WriteStatusAsync(canary, status, cancellationToken);
+        }
+    }
+
+    public async Task SendAlertsAsync(Canary canary, TickDecision decision, CancellationToken cancellationToken)
+    {
+        foreach (var alert in decision.Actions.OfType<SendAlert>())
+        {
+            await notifier.NotifyAsync(canary, alert, cancellationToken);
         }
     }
 

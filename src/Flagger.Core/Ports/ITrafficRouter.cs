@@ -12,5 +12,6 @@ public interface ITrafficRouter
     /// </summary>
     Task<RouteObservation> SyncAsync(Canary canary, CancellationToken cancellationToken);
 
-    Task SetRoutesAsync(Canary canary, SetRoutes weights, CancellationToken cancellationToken);
+    /// <param name="observedVersion">The route version the decision was made on: a write against any other version must not land blindly.</param>
+    Task SetRoutesAsync(Canary canary, SetRoutes weights, string? observedVersion, CancellationToken cancellationToken);
 }

@@ -6,6 +6,7 @@ using Flagger.Core.Ports;
 using Flagger.Core.Workloads;
 using Flagger.Infrastructure.Kubernetes;
 using k8s;
+using k8s.Models;
 
 namespace Flagger.Infrastructure.GatewayApi;
 
@@ -46,10 +47,38 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
         return Observe(canary, route!);
     }
 
-    public Task SetRoutesAsync(Canary canary, SetRoutes weights, CancellationToken cancellationToken)
+    /// <summary>
+    /// The observed route only differs from the new one in its weights and mirror, so the new rules go out as
+    /// a merge patch guarded by the observed resourceVersion: one call. If the route moved on meanwhile
+    /// (409), it is read again and replaced.
+    /// </summary>
+    public async Task SetRoutesAsync(Canary canary, SetRoutes weights, string? observedVersion, CancellationToken cancellationToken)
     {
         var version = GatewayApiVersion.ForProvider(canary.Spec.Provider);
-        return KubernetesErrors.RetryOnConflictAsync(async () =>
+        if (observedVersion is not null)
+        {
+            var patch = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["resourceVersion"] = observedVersion },
+                ["spec"] = new JsonObject
+                {
+                    ["rules"] = HttpRouteSpec.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored)["rules"]!.DeepClone(),
+                },
+            };
+            try
+            {
+                await client.CustomObjects.PatchNamespacedCustomObjectAsync(
+                    new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch),
+                    GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, GatewayApiVersion.Plural,
+                    WorkloadNames.ServiceName(canary), cancellationToken: cancellationToken);
+                return;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.IsConflict())
+            {
+            }
+        }
+
+        await KubernetesErrors.RetryOnConflictAsync(async () =>
         {
             var route = await ReadAsync(canary, version, cancellationToken)
                 ?? throw new InvalidOperationException($"HTTPRoute {WorkloadNames.ServiceName(canary)}.{canary.Metadata.NamespaceProperty} not found");
@@ -89,7 +118,7 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
         }
 
         var (primaryWeight, canaryWeight, mirrored) = Split(canary, route);
-        return RouteObservation.Ready(primaryWeight, canaryWeight, mirrored);
+        return RouteObservation.Ready(primaryWeight, canaryWeight, mirrored) with { Version = (string?)route["metadata"]?["resourceVersion"] };
     }
 
     /// <summary>

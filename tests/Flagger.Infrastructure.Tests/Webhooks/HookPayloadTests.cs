@@ -54,7 +54,7 @@ public sealed class HookPayloadTests(ReceiverFixture fixture) : IClassFixture<Re
         var applier = new DecisionApplier(null!, null!, webhooks, new NoEvents(), null!);
         var decision = new TickDecision([new RunPostRolloutHooks(phase)], null, new CheckReport([]), "");
 
-        await applier.ApplyAsync(canary, decision, CancellationToken.None);
+        await applier.ApplyAsync(new CanaryObservation(canary, DateTimeOffset.UtcNow, WorkloadObservation.Unusable("n/a"), RouteObservation.NotSynced), decision, CancellationToken.None);
 
         using var json = JsonDocument.Parse(Assert.Single(_receiver.RequestsTo(path)).Body);
         Assert.Equal(phase.ToString(), json.RootElement.GetProperty("phase").GetString());

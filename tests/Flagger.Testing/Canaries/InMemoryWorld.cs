@@ -203,7 +203,7 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
             : RouteObservation.Ready(PrimaryWeight, CanaryWeight, Mirrored));
     }
 
-    public Task SetRoutesAsync(Canary canary, SetRoutes weights, CancellationToken cancellationToken)
+    public Task SetRoutesAsync(Canary canary, SetRoutes weights, string? observedVersion, CancellationToken cancellationToken)
     {
         if (!RouteExists)
         {
