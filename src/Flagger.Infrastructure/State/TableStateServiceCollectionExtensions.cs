@@ -1,0 +1,54 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Flagger.Core.Ports;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Flagger.Infrastructure.State;
+
+public static class TableStateServiceCollectionExtensions
+{
+    /// <summary>The Table Storage state: <see cref="StateStoreOptions"/> (validated at start), the table client and <see cref="IRolloutStore"/>.</summary>
+    public static IServiceCollection AddTableState(this IServiceCollection services)
+    {
+        services.AddOptions<StateStoreOptions>()
+            .BindConfiguration(StateStoreOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(provider => CreateServiceClient(provider.GetRequiredService<IOptions<StateStoreOptions>>().Value));
+        services.TryAddSingleton<TableRolloutStore>();
+        services.TryAddSingleton<IRolloutStore>(provider => provider.GetRequiredService<TableRolloutStore>());
+        return services;
+    }
+
+    /// <summary>A connection string, else the service URI with <see cref="DefaultAzureCredential"/> (managed identity in Azure).</summary>
+    public static TableServiceClient CreateServiceClient(StateStoreOptions options, TableClientOptions? clientOptions = null)
+    {
+        clientOptions ??= CreateClientOptions(options);
+        return !string.IsNullOrWhiteSpace(options.ConnectionString)
+            ? new TableServiceClient(options.ConnectionString, clientOptions)
+            : new TableServiceClient(
+                options.ServiceUri ?? throw new InvalidOperationException("StateStore needs a ConnectionString or a ServiceUri."),
+                new DefaultAzureCredential(),
+                clientOptions);
+    }
+
+    /// <summary>
+    /// The SDK's retry policy, set explicitly: exponential back-off over transient failures (408, 429, 500,
+    /// 502, 503, 504, connection failures and per-request timeouts). Conflicts (409, 412) are not transient:
+    /// the store resolves them by re-reading.
+    /// </summary>
+    public static TableClientOptions CreateClientOptions(StateStoreOptions options) => new()
+    {
+        Retry =
+        {
+            Mode = RetryMode.Exponential,
+            MaxRetries = options.MaxRetries,
+            Delay = options.RetryDelay,
+            MaxDelay = options.MaxRetryDelay,
+            NetworkTimeout = options.RequestTimeout,
+        },
+    };
+}

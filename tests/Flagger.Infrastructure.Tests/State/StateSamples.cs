@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Flagger.Core.Analysis;
+using Flagger.Core.Model;
+using Flagger.Core.Ports;
+
+namespace Flagger.Infrastructure.Tests.State;
+
+/// <summary>Checkpoints and history rows with every field set, and a value comparison by JSON.</summary>
+internal static class StateSamples
+{
+    public static readonly DateTimeOffset Now = new(2025, 11, 20, 10, 30, 15, 123, TimeSpan.Zero);
+
+    public static CanaryStatus Status(CanaryPhase phase = CanaryPhase.Progressing, int trackedConfigs = 2) => new()
+    {
+        Phase = phase,
+        FailedChecks = 1,
+        CanaryWeight = 30,
+        Iterations = 4,
+        TrackedConfigs = Enumerable.Range(0, trackedConfigs).ToDictionary(
+            i => $"configmap/podinfo-config-{i}",
+            i => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i)))),
+        LastAppliedSpec = "5d8f7c9b6",
+        LastPromotedSpec = "84c7d6f5a",
+        LastTransitionTime = Now.AddMinutes(-3),
+        SessionAffinityCookie = "flagger-cookie-abc",
+        PendingRevision = "6f7e8d9c",
+        Paused = false,
+        ObservedGeneration = 7,
+        Conditions =
+        [
+            new CanaryCondition
+            {
+                Type = CanaryCondition.PromotedType,
+                Status = "Unknown",
+                LastUpdateTime = Now,
+                LastTransitionTime = Now.AddMinutes(-3),
+                Reason = "Progressing",
+                Message = "New revision detected, progressing canary analysis.",
+            },
+        ],
+    };
+
+    public static CanaryCheckpoint Checkpoint(string ns, string name, long sequence, CanaryStatus? status = null) =>
+        new(ns, name, sequence, status ?? Status(), 100 - 30, 30, $"myacr.azurecr.io/podinfo:6.0.{sequence}", Now.AddSeconds(sequence));
+
+    public static HistoryEntry History(string ns, string name, long sequence, DateTimeOffset? at = null, string? message = null) =>
+        new(
+            ns,
+            name,
+            sequence,
+            at ?? Now.AddSeconds(sequence),
+            CanaryPhase.Progressing,
+            80,
+            20,
+            1,
+            message ?? $"Advance podinfo.test canary weight {sequence}",
+            [
+                new CheckResult(CheckKind.Webhook, "acceptance-test", CheckVerdict.Passed, "200 OK"),
+                new CheckResult(CheckKind.Metric, "request-success-rate", CheckVerdict.Failed, "below 99", 97.5, new ThresholdRange { Min = 99 }, "sum(rate(x[1m]))"),
+                new CheckResult(CheckKind.Metric, "latency", CheckVerdict.Skipped, "no data", double.NaN, new ThresholdRange { Max = 500 }),
+            ],
+            [new CanaryOperation(CanaryOperationKind.Pause, "ops-key", Now)]);
+
+    private static readonly JsonSerializerOptions s_json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>Records holding lists compare by reference; compare what would be stored instead.</summary>
+    public static string Json<T>(T value) => JsonSerializer.Serialize(value, s_json);
+}

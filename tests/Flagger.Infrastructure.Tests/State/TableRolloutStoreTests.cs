@@ -1,0 +1,273 @@
+using Azure.Data.Tables;
+using Flagger.Core.Model;
+using Flagger.Infrastructure.State;
+using Xunit.Abstractions;
+
+namespace Flagger.Infrastructure.Tests.State;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class TableRolloutStoreTests(AzuriteFixture azurite, ITestOutputHelper output)
+{
+    private const string Ns = "test";
+    private readonly string _prefix = AzuriteFixture.NewPrefix();
+
+    [Fact]
+    public async Task SaveCheckpoint_NewCanary_RoundTripsFullStatusAndQueryableColumns()
+    {
+        var checkpoint = StateSamples.Checkpoint(Ns, "podinfo", 3);
+
+        Assert.True(await azurite.CreateStore(_prefix).SaveCheckpointAsync(checkpoint, default));
+        var read = await azurite.CreateStore(_prefix).GetCheckpointAsync(Ns, "podinfo", default);
+
+        Assert.NotNull(read);
+        Assert.Equal(StateSamples.Json(checkpoint), StateSamples.Json(read));
+        var row = (await Table("Canaries").GetEntityAsync<TableEntity>(Ns, "podinfo")).Value;
+        Assert.Equal("Progressing", row.GetString("Phase"));
+        Assert.Equal(30, row.GetInt32("CanaryWeight"));
+        Assert.Equal(70, row.GetInt32("PrimaryWeight"));
+        Assert.Equal(1, row.GetInt32("FailedChecks"));
+        Assert.Equal(3L, row.GetInt64("Sequence"));
+        Assert.Equal("myacr.azurecr.io/podinfo:6.0.3", row.GetString("Image"));
+        Assert.Contains("\"pendingRevision\":\"6f7e8d9c\"", row.GetString("Status"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetCheckpoint_UnknownCanary_ReturnsNull()
+    {
+        Assert.Null(await azurite.CreateStore(_prefix).GetCheckpointAsync(Ns, "missing", default));
+    }
+
+    [Fact]
+    public async Task SaveCheckpoint_StatusAbove64KiB_StoredCompressedInOneRowAndRoundTrips()
+    {
+        var store = azurite.CreateStore(_prefix);
+        var large = StateSamples.Checkpoint(Ns, "big", 1, StateSamples.Status(trackedConfigs: 6000));
+        Assert.True(StateSamples.Json(large.Status).Length > 3 * 64 * 1024);
+
+        Assert.True(await store.SaveCheckpointAsync(large, default));
+
+        var row = (await Table("Canaries").GetEntityAsync<TableEntity>(Ns, "big")).Value;
+        Assert.Null(row.GetString("Status"));
+        Assert.True(row.GetInt32("StatusGzipParts") >= 2, $"parts: {row.GetInt32("StatusGzipParts")}");
+        Assert.Equal(StateSamples.Json(large), StateSamples.Json(await azurite.CreateStore(_prefix).GetCheckpointAsync(Ns, "big", default)));
+
+        var small = StateSamples.Checkpoint(Ns, "big", 2);
+        Assert.True(await store.SaveCheckpointAsync(small, default));
+        row = (await Table("Canaries").GetEntityAsync<TableEntity>(Ns, "big")).Value;
+        Assert.NotNull(row.GetString("Status"));
+        Assert.DoesNotContain(row.Keys, k => k.StartsWith("StatusGzip", StringComparison.Ordinal));
+        Assert.Equal(StateSamples.Json(small), StateSamples.Json(await azurite.CreateStore(_prefix).GetCheckpointAsync(Ns, "big", default)));
+    }
+
+    [Fact]
+    public async Task SaveCheckpoint_StaleEtagAfterOtherWriter_RereadsAndNeverOverwritesHigherSequence()
+    {
+        var counter = new RequestCounter();
+        var writerA = azurite.CreateStore(_prefix, counter);
+        var writerB = azurite.CreateStore(_prefix);
+        Assert.True(await writerA.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 1), default));
+        Assert.True(await writerB.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 3), default));
+        counter.Reset();
+
+        var saved = await writerA.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 2), default);
+
+        Assert.False(saved);
+        Assert.Contains(counter.Requests, r => r.Method == "PUT" && r.Status == 412);
+        Assert.Contains(counter.Requests, r => r.Method == "GET" && r.Status == 200);
+        Assert.Equal(3, (await writerB.GetCheckpointAsync(Ns, "podinfo", default))?.Sequence);
+
+        Assert.True(await writerA.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 4), default));
+        Assert.Equal(4, (await writerB.GetCheckpointAsync(Ns, "podinfo", default))?.Sequence);
+    }
+
+    [Fact]
+    public async Task SaveCheckpoint_TwoWritersRacing_HighestSequenceWinsAndLowerNeverOverwrites()
+    {
+        var writers = new[] { azurite.CreateStore(_prefix), azurite.CreateStore(_prefix) };
+        // The highest goes out first, so a blind write of any later, lower one would end on top.
+        var sequences = new List<long> { 30 };
+        sequences.AddRange(Enumerable.Range(1, 29).Select(i => (long)i).OrderBy(_ => Random.Shared.Next()));
+
+        var results = await Task.WhenAll(sequences.Select(async (sequence, i) =>
+            (sequence, saved: await writers[i % 2].SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "race", sequence), default))));
+
+        var stored = await azurite.CreateStore(_prefix).GetCheckpointAsync(Ns, "race", default);
+        Assert.Equal(30, stored?.Sequence);
+        Assert.Equal("myacr.azurecr.io/podinfo:6.0.30", stored?.Image);
+        Assert.Contains((30L, true), results);
+    }
+
+    [Fact]
+    public async Task SaveCheckpoint_SameOrLowerSequence_ReturnsFalseAndKeepsRow()
+    {
+        var store = azurite.CreateStore(_prefix);
+        Assert.True(await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 5), default));
+
+        Assert.False(await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 5, StateSamples.Status(CanaryPhase.Failed)), default));
+        Assert.False(await azurite.CreateStore(_prefix).SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 4), default));
+
+        var stored = await store.GetCheckpointAsync(Ns, "podinfo", default);
+        Assert.Equal(5, stored?.Sequence);
+        Assert.Equal(CanaryPhase.Progressing, stored?.Status.Phase);
+    }
+
+    [Fact]
+    public async Task DeleteCheckpoint_ByOtherWriter_AllowsTheCanaryToStartAgainFromSequenceOne()
+    {
+        var writerA = azurite.CreateStore(_prefix);
+        var writerB = azurite.CreateStore(_prefix);
+        Assert.True(await writerA.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 5), default));
+
+        await writerB.DeleteCheckpointAsync(Ns, "podinfo", default);
+        await writerB.DeleteCheckpointAsync(Ns, "podinfo", default);
+
+        Assert.Null(await writerB.GetCheckpointAsync(Ns, "podinfo", default));
+        Assert.True(await writerA.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 1), default));
+        Assert.Equal(1, (await writerB.GetCheckpointAsync(Ns, "podinfo", default))?.Sequence);
+    }
+
+    [Fact]
+    public async Task ListCheckpoints_CanariesInTwoNamespaces_ReturnsEach()
+    {
+        var store = azurite.CreateStore(_prefix);
+        await store.SaveCheckpointAsync(StateSamples.Checkpoint("apps", "podinfo", 1), default);
+        await store.SaveCheckpointAsync(StateSamples.Checkpoint("apps", "frontend", 2), default);
+        await store.SaveCheckpointAsync(StateSamples.Checkpoint("test", "podinfo", 3), default);
+
+        var all = await azurite.CreateStore(_prefix).ListCheckpointsAsync(default);
+
+        Assert.Equal(["apps/frontend:2", "apps/podinfo:1", "test/podinfo:3"], all.Select(c => $"{c.Namespace}/{c.Name}:{c.Sequence}").Order());
+    }
+
+    [Fact]
+    public async Task GetHistory_SevenTicksPageSizeThree_NewestFirstAcrossThreePages()
+    {
+        var store = azurite.CreateStore(_prefix);
+        foreach (var sequence in new long[] { 3, 1, 7, 2, 5, 4, 6 })
+        {
+            await store.AppendHistoryAsync(StateSamples.History(Ns, "podinfo", sequence), default);
+        }
+
+        await store.AppendHistoryAsync(StateSamples.History(Ns, "other", 8), default);
+        await store.AppendHistoryAsync(StateSamples.History("test2", "podinfo", 9), default);
+
+        var first = await store.GetHistoryAsync(Ns, "podinfo", 3, null, default);
+        var second = await store.GetHistoryAsync(Ns, "podinfo", 3, first.ContinuationToken, default);
+        var third = await store.GetHistoryAsync(Ns, "podinfo", 3, second.ContinuationToken, default);
+
+        Assert.Equal([7L, 6, 5], first.Entries.Select(e => e.Sequence));
+        Assert.NotNull(first.ContinuationToken);
+        Assert.Equal([4L, 3, 2], second.Entries.Select(e => e.Sequence));
+        Assert.NotNull(second.ContinuationToken);
+        Assert.Equal([1L], third.Entries.Select(e => e.Sequence));
+        Assert.Null(third.ContinuationToken);
+    }
+
+    [Fact]
+    public async Task AppendHistory_SameSequenceTwice_KeepsOneRowWithTheLastWrite()
+    {
+        var store = azurite.CreateStore(_prefix);
+        await store.AppendHistoryAsync(StateSamples.History(Ns, "podinfo", 1), default);
+        await store.AppendHistoryAsync(StateSamples.History(Ns, "podinfo", 2, message: "first attempt"), default);
+
+        await store.AppendHistoryAsync(StateSamples.History(Ns, "podinfo", 2, message: "replayed after a crash"), default);
+
+        var page = await store.GetHistoryAsync(Ns, "podinfo", 10, null, default);
+        Assert.Equal([2L, 1], page.Entries.Select(e => e.Sequence));
+        Assert.Equal("replayed after a crash", page.Entries[0].Message);
+    }
+
+    [Fact]
+    public async Task GetHistory_ChecksWithNaNAndOperations_RoundTripExactly()
+    {
+        var entry = StateSamples.History(Ns, "podinfo", 42);
+        await azurite.CreateStore(_prefix).AppendHistoryAsync(entry, default);
+
+        var read = Assert.Single((await azurite.CreateStore(_prefix).GetHistoryAsync(Ns, "podinfo", 5, null, default)).Entries);
+
+        Assert.Equal(StateSamples.Json(entry), StateSamples.Json(read));
+        Assert.True(double.IsNaN(read.Checks[2].Value ?? 0));
+    }
+
+    [Fact]
+    public async Task TryRecordDelivery_SameIdTwice_TrueThenFalse()
+    {
+        var store = azurite.CreateStore(_prefix);
+        var id = Guid.NewGuid().ToString();
+
+        Assert.True(await store.TryRecordDeliveryAsync(id, StateSamples.Now, default));
+        Assert.False(await azurite.CreateStore(_prefix).TryRecordDeliveryAsync(id, StateSamples.Now.AddMinutes(5), default));
+        Assert.True(await store.TryRecordDeliveryAsync(Guid.NewGuid().ToString(), StateSamples.Now, default));
+    }
+
+    [Fact]
+    public async Task TryRecordDelivery_TenConcurrentDeliveriesOfOneId_ExactlyOneTrue()
+    {
+        var stores = Enumerable.Range(0, 3).Select(_ => azurite.CreateStore(_prefix)).ToList();
+        var id = Guid.NewGuid().ToString();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => stores[i % 3].TryRecordDeliveryAsync(id, StateSamples.Now, default)));
+
+        Assert.Single(results, r => r);
+    }
+
+    [Fact]
+    public async Task TryRecordDelivery_IdWithCharactersForbiddenInKeys_StillDedupes()
+    {
+        var store = azurite.CreateStore(_prefix);
+
+        Assert.True(await store.TryRecordDeliveryAsync("acr/push#1?x=\\y", StateSamples.Now, default));
+        Assert.False(await store.TryRecordDeliveryAsync("acr/push#1?x=\\y", StateSamples.Now, default));
+        Assert.True(await store.TryRecordDeliveryAsync("acr/push#2?x=\\y", StateSamples.Now, default));
+    }
+
+    [Fact]
+    public async Task PruneExpired_OldAndRecentRows_DeletesOnlyOldHistoryAndDeliveries()
+    {
+        var store = azurite.CreateStore(_prefix);
+        var now = StateSamples.Now;
+        var old = now - TimeSpan.FromDays(15);
+        await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 125), default);
+        await Parallel.ForEachAsync(Enumerable.Range(1, 125), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+            await store.AppendHistoryAsync(StateSamples.History(Ns, "podinfo", i, i <= 120 ? old.AddSeconds(i) : now.AddDays(-13)), ct));
+        await store.AppendHistoryAsync(StateSamples.History(Ns, "frontend", 1, old), default);
+        await store.AppendHistoryAsync(StateSamples.History(Ns, "frontend", 2, now), default);
+        foreach (var i in Enumerable.Range(0, 5))
+        {
+            await store.TryRecordDeliveryAsync($"old-{i}", now - TimeSpan.FromDays(3), default);
+            await store.TryRecordDeliveryAsync($"new-{i}", now - TimeSpan.FromDays(1), default);
+        }
+
+        await store.PruneExpiredAsync(now, default);
+
+        var podinfo = await store.GetHistoryAsync(Ns, "podinfo", 1000, null, default);
+        Assert.Equal([125L, 124, 123, 122, 121], podinfo.Entries.Select(e => e.Sequence));
+        Assert.Equal([2L], (await store.GetHistoryAsync(Ns, "frontend", 10, null, default)).Entries.Select(e => e.Sequence));
+        foreach (var i in Enumerable.Range(0, 5))
+        {
+            Assert.True(await store.TryRecordDeliveryAsync($"old-{i}", now, default), $"old-{i} was not pruned");
+            Assert.False(await store.TryRecordDeliveryAsync($"new-{i}", now, default), $"new-{i} was pruned");
+        }
+
+        Assert.Equal(125, (await store.GetCheckpointAsync(Ns, "podinfo", default))?.Sequence);
+    }
+
+    [Fact]
+    public async Task SaveCheckpointAndAppendHistory_SteadyStateTick_CostTwoStorageTransactions()
+    {
+        var counter = new RequestCounter();
+        var store = azurite.CreateStore(_prefix, counter);
+        await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 1), default);
+        await store.AppendHistoryAsync(StateSamples.History(Ns, "podinfo", 1), default);
+        output.WriteLine($"first tick of a new process: {counter.Count} requests: {counter.Describe()}");
+        counter.Reset();
+
+        await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 2), default);
+        await store.AppendHistoryAsync(StateSamples.History(Ns, "podinfo", 2), default);
+
+        output.WriteLine($"steady-state tick: {counter.Count} requests: {counter.Describe()}");
+        Assert.Equal(2, counter.Count);
+    }
+
+    private TableClient Table(string name) => azurite.CreateServiceClient().GetTableClient(_prefix + name);
+}
