@@ -1,0 +1,24 @@
+namespace Flagger.Core.Ports;
+
+/// <summary>
+/// Starts a canary's rollout, or wakes the one already running (instance <c>canary.{namespace}.{name}</c>).
+/// Idempotent: the instance id is deterministic, and a signal carries what caused it.
+/// </summary>
+public interface IRolloutScheduler
+{
+    Task StartOrSignalAsync(string @namespace, string name, RolloutSignal signal, CancellationToken cancellationToken);
+}
+
+public enum RolloutSignalKind
+{
+    /// <summary>A registry push set a new image on the target.</summary>
+    NewImage,
+}
+
+/// <summary>Why a rollout is started or woken.</summary>
+/// <param name="Image">The image now on the target (<see cref="RolloutSignalKind.NewImage"/>).</param>
+/// <param name="EventId">The registry event behind the signal, so a receiver can tell a repeat from a new push.</param>
+public sealed record RolloutSignal(RolloutSignalKind Kind, string? Image, string? EventId)
+{
+    public static RolloutSignal NewImage(string image, string eventId) => new(RolloutSignalKind.NewImage, image, eventId);
+}

@@ -1,0 +1,21 @@
+using Flagger.Core.Ports;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Flagger.Infrastructure.Registry;
+
+public static class RegistryServiceCollectionExtensions
+{
+    /// <summary>
+    /// The registry webhook and its Kubernetes canary catalog. Needs <c>IKubernetes</c> (AddKubernetes), an
+    /// <see cref="IRolloutStore"/> and an <see cref="IRolloutScheduler"/> from their own registrations.
+    /// </summary>
+    public static IServiceCollection AddRegistryEvents(this IServiceCollection services)
+    {
+        services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ICanaryCatalog, KubernetesCanaryCatalog>();
+        services.TryAddSingleton<RegistryWebhook>();
+        return services;
+    }
+}

@@ -1,0 +1,218 @@
+using Azure;
+using Flagger.Core.Ports;
+using Flagger.Core.Registry;
+using k8s.Autorest;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Flagger.Infrastructure.Registry;
+
+/// <summary>
+/// <c>POST /api/registry/events</c>: Event Grid's webhook for registry pushes, host-agnostic so the Function
+/// App and the ASP.NET host map the same code. Answers the validation handshakes, then for each
+/// <c>ImagePushed</c> sets the image on every owned canary target that runs the repository and whose image
+/// policy accepts the tag, and starts or signals its rollout. Patch and signal only: it never waits for a rollout.
+/// </summary>
+/// <remarks>
+/// Deliveries are at least once and unordered. An event id is recorded only after its work succeeded, so a
+/// 503 (or a crash mid-way) leaves nothing that would turn Event Grid's redelivery into a no-op. Claiming
+/// the id first and undoing it on failure would lose the push for good whenever the process died between
+/// claim and undo. The work is safe to repeat: a target already at the pushed digest is unchanged, the
+/// patch only applies to the Deployment as it was read (resourceVersion), and the policy never downgrades;
+/// so a repeat that races the first delivery, before its record exists, does nothing either.
+/// One case needs more: a delivery that patched a target but failed to signal its rollout. Its redelivery
+/// finds the target already at the pushed image; when the event id then records for the first time, no
+/// earlier delivery finished, so the rollout is signalled again (a signal carries the event id, so the
+/// receiver can tell). Should that signal fail too, the timer resync still finds the changed target.
+/// </remarks>
+public sealed class RegistryWebhook(
+    ICanaryCatalog catalog,
+    IRolloutScheduler scheduler,
+    IRolloutStore store,
+    IOptions<RegistryOptions> options,
+    TimeProvider time,
+    ILogger<RegistryWebhook> logger)
+{
+    /// <summary>Re-reads after a lost patch race before the delivery is handed back for redelivery.</summary>
+    public const int PatchAttempts = 3;
+
+    public async Task<RegistryResponse> HandleAsync(RegistryRequest request, CancellationToken cancellationToken)
+    {
+        if (string.Equals(request.Method, "OPTIONS", StringComparison.OrdinalIgnoreCase))
+        {
+            return EventGridHandshake.AnswerAbuseProtection(request);
+        }
+
+        if (!string.Equals(request.Method, "POST", StringComparison.OrdinalIgnoreCase))
+        {
+            return RegistryResponse.Json(405, EventGridHandshake.Error($"{request.Method} is not allowed"), new Dictionary<string, string> { ["Allow"] = "OPTIONS, POST" });
+        }
+
+        switch (RegistryEventReader.Read(request.Body, request.Header("Content-Type")))
+        {
+            case RegistryDelivery.Malformed malformed:
+                Logs.DeliveryMalformed(logger, malformed.Reason);
+                return RegistryResponse.Json(400, EventGridHandshake.Error(malformed.Reason));
+            case RegistryDelivery.Validation validation:
+                Logs.SubscriptionValidated(logger);
+                return EventGridHandshake.AnswerValidation(validation.Code);
+            case RegistryDelivery.Events events:
+                return await HandleEventsAsync(events.Items, cancellationToken);
+            default:
+                throw new InvalidOperationException("unknown delivery");
+        }
+    }
+
+    private async Task<RegistryResponse> HandleEventsAsync(IReadOnlyList<RegistryEvent> events, CancellationToken cancellationToken)
+    {
+        var reports = new List<EventReport>(events.Count);
+        foreach (var e in events)
+        {
+            if (e.Push is not { } push)
+            {
+                reports.Add(new EventReport(e.Id, e.Type, EventOutcome.Ignored, e.Ignored, null, []));
+                continue;
+            }
+
+            var canaries = new List<CanaryReport>();
+            try
+            {
+                var unsignalled = new List<CanaryTarget>();
+                var complete = await DeployAsync(push, canaries, unsignalled, cancellationToken);
+                if (!complete)
+                {
+                    reports.Add(new EventReport(e.Id, e.Type, EventOutcome.Failed, $"the target kept changing during {PatchAttempts} attempts", push.Image, canaries));
+                    return RegistryResponse.Json(503, new RegistryReport(reports, "a target changed while it was patched; send again").ToJson());
+                }
+
+                var first = await store.TryRecordDeliveryAsync(push.EventId, time.GetUtcNow(), cancellationToken);
+                if (!first)
+                {
+                    Logs.DuplicateDelivery(logger, push.EventId);
+                }
+                else
+                {
+                    await SignalAgainAsync(push, unsignalled, canaries, cancellationToken);
+                }
+
+                reports.Add(new EventReport(e.Id, e.Type, first ? EventOutcome.Handled : EventOutcome.Duplicate, null, push.Image, canaries));
+            }
+            catch (Exception x) when (TransientFailures.IsTransient(x, cancellationToken))
+            {
+                Logs.TransientFailure(logger, e.Id, x);
+                reports.Add(new EventReport(e.Id, e.Type, EventOutcome.Failed, Describe(x), push.Image, canaries));
+                return RegistryResponse.Json(503, new RegistryReport(reports, "a dependency is unavailable; send again").ToJson());
+            }
+            catch (Exception x) when (x is HttpOperationException or RequestFailedException)
+            {
+                Logs.PermanentFailure(logger, e.Id, x);
+                reports.Add(new EventReport(e.Id, e.Type, EventOutcome.Failed, Describe(x), push.Image, canaries));
+                return RegistryResponse.Json(500, new RegistryReport(reports, "a dependency refused the request").ToJson());
+            }
+        }
+
+        return RegistryResponse.Json(200, new RegistryReport(reports).ToJson());
+    }
+
+    /// <summary>Applies one push to every owned canary running its repository. False when a target kept changing.</summary>
+    /// <param name="unsignalled">Targets already at exactly this push: an earlier delivery may have patched them and failed to signal.</param>
+    private async Task<bool> DeployAsync(ImagePush push, List<CanaryReport> reports, List<CanaryTarget> unsignalled, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var complete = true;
+        foreach (var target in await catalog.ListAsync(cancellationToken))
+        {
+            if (!settings.Watches(target.Namespace) || FindContainer(target, push) is null)
+            {
+                continue;
+            }
+
+            var report = await DeployToAsync(target, push, cancellationToken);
+            complete &= report is not null;
+            if (report is { Outcome: CanaryOutcome.Unchanged } && report.From == push.Image)
+            {
+                unsignalled.Add(target);
+            }
+
+            reports.Add(report ?? new CanaryReport(target.Namespace, target.Name, CanaryOutcome.Failed, null, null, push.Image, "the target kept changing"));
+        }
+
+        return complete;
+    }
+
+    private async Task<CanaryReport?> DeployToAsync(CanaryTarget target, ImagePush push, CancellationToken cancellationToken)
+    {
+        var current = target;
+        for (var attempt = 1; attempt <= PatchAttempts; attempt++)
+        {
+            var container = FindContainer(current, push);
+            if (container is null)
+            {
+                return new CanaryReport(target.Namespace, target.Name, CanaryOutcome.Gone, null, null, null, $"the target no longer runs {push.Name}");
+            }
+
+            var policy = ImagePolicy.FromAnnotations(current.Annotations);
+            var decision = ImagePolicy.Decide(policy, container.Image, push.Name, push.Tag, push.Digest, push.PushedAt, current.LastPushAt);
+            if (decision is ImageDecision.Refuse refuse)
+            {
+                Logs.ImageRefused(logger, push.Image, push.EventId, current.Namespace, current.Name, refuse.Reason);
+                return new CanaryReport(current.Namespace, current.Name, refuse.IsNoOp ? CanaryOutcome.Unchanged : CanaryOutcome.Refused, container.Name, container.Image, null, refuse.Reason);
+            }
+
+            var image = ((ImageDecision.Accept)decision).NewImage;
+            switch (await catalog.SetImageAsync(current, container.Name, image, push.PushedAt, cancellationToken))
+            {
+                case ImagePatchOutcome.Patched:
+                    await scheduler.StartOrSignalAsync(current.Namespace, current.Name, RolloutSignal.NewImage(image, push.EventId), cancellationToken);
+                    Logs.ImagePatched(logger, image, push.EventId, current.Namespace, current.Name, container.Name, container.Image);
+                    return new CanaryReport(current.Namespace, current.Name, CanaryOutcome.Patched, container.Name, container.Image, image, null);
+                case ImagePatchOutcome.NotFound:
+                    return new CanaryReport(current.Namespace, current.Name, CanaryOutcome.Gone, container.Name, container.Image, null, $"deployment {current.Deployment} is gone");
+            }
+
+            var reread = await catalog.GetAsync(current.Namespace, current.Name, cancellationToken);
+            if (reread is null)
+            {
+                return new CanaryReport(target.Namespace, target.Name, CanaryOutcome.Gone, container.Name, container.Image, null, "the canary or its target is gone");
+            }
+
+            current = reread;
+        }
+
+        return null;
+    }
+
+    private async Task SignalAgainAsync(ImagePush push, List<CanaryTarget> unsignalled, List<CanaryReport> reports, CancellationToken cancellationToken)
+    {
+        foreach (var target in unsignalled)
+        {
+            await scheduler.StartOrSignalAsync(target.Namespace, target.Name, RolloutSignal.NewImage(push.Image, push.EventId), cancellationToken);
+            var index = reports.FindIndex(r => r.Namespace == target.Namespace && r.Name == target.Name);
+            reports[index] = reports[index] with
+            {
+                Outcome = CanaryOutcome.Signalled,
+                Reason = "the target already ran this push from an unfinished earlier delivery; the rollout was signalled again",
+            };
+        }
+    }
+
+    private static TargetContainer? FindContainer(CanaryTarget target, ImagePush push)
+    {
+        foreach (var container in target.Containers)
+        {
+            if (ImageReference.TryParse(container.Image, out var reference, out _) && reference.Name == push.Name)
+            {
+                return container;
+            }
+        }
+
+        return null;
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        HttpOperationException k8s => $"kubernetes answered {(int)k8s.Response.StatusCode} {k8s.Response.ReasonPhrase}",
+        RequestFailedException azure => $"storage answered {azure.Status} {azure.ErrorCode}",
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+}
