@@ -1,0 +1,57 @@
+using Flagger.Core.Analysis;
+using Flagger.Core.Ports;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+
+namespace Flagger.Functions.Rollouts;
+
+/// <summary>
+/// One orchestration per canary (instance <c>canary.{namespace}.{name}</c>): a tick as at most three
+/// activities (observe, checks when the tick needs any, apply), then a wait for the analysis interval or a
+/// signal (new image, operation), then <c>ContinueAsNew</c>. It ends when the canary is idle or deleted;
+/// the next push, operation or sweep starts it again. Names are a wire contract: do not rename.
+/// </summary>
+public static class CanaryRollout
+{
+    public const string Orchestrator = "CanaryRollout";
+    public const string Observe = "ObserveCanary";
+    public const string Checks = "RunCanaryChecks";
+    public const string Apply = "ApplyCanaryTick";
+    public const string SignalEvent = "signal";
+
+    /// <summary>Activities are retried on failure (an API server or storage outage), then the orchestration fails and the sweep restarts it.</summary>
+    private static readonly TaskOptions s_retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
+
+    [Function(Orchestrator)]
+    public static async Task<TickOutcome?> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        var input = context.GetInput<RolloutInput>() ?? throw new InvalidOperationException("a rollout needs its canary");
+        var observed = await context.CallActivityAsync<ObserveResult>(
+            Observe, new ObserveRequest(input.Namespace, input.Name, context.CurrentUtcDateTime, input.Operations), s_retry);
+        if (observed.Observation is null)
+        {
+            return null;
+        }
+
+        var report = observed.Plan is { } plan
+            ? await context.CallActivityAsync<CheckReport>(Checks, new ChecksRequest(observed.Observation.Canary, plan), s_retry)
+            : null;
+        var outcome = await context.CallActivityAsync<TickOutcome>(Apply, new ApplyRequest(observed.Observation, report, observed.Sequence), s_retry);
+        if (!outcome.Active)
+        {
+            return outcome;
+        }
+
+        using var wait = new CancellationTokenSource();
+        var timer = context.CreateTimer(context.CurrentUtcDateTime + (input.Interval ?? outcome.Interval), wait.Token);
+        var signal = context.WaitForExternalEvent<RolloutSignal>(SignalEvent, wait.Token);
+        var first = await Task.WhenAny(timer, signal);
+        // Synchronously: CancelAsync would run the losing task's callbacks off the orchestration's thread.
+        wait.Cancel();
+
+        IReadOnlyList<CanaryOperation> operations = first == signal && signal.Result.Operation is { } operation ? [operation] : [];
+        context.ContinueAsNew(input with { Operations = operations }, preserveUnprocessedEvents: true);
+        return outcome;
+    }
+}

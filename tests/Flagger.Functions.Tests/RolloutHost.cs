@@ -1,0 +1,99 @@
+using Flagger.Core.Analysis;
+using Flagger.Core.Model;
+using Flagger.Functions.Rollouts;
+using Flagger.Testing.Canaries;
+using Flagger.Testing.Registry;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+
+namespace Flagger.Functions.Tests;
+
+/// <summary>
+/// The real orchestrator and activities on the in-process Durable Task host, over an in-memory world and
+/// store. Intervals come from the input (the host's timers wait in real time).
+/// </summary>
+internal sealed class RolloutHost : IAsyncDisposable
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(20);
+
+    private readonly DurableTaskTestHost _host;
+
+    private RolloutHost(DurableTaskTestHost host, InMemoryWorld world, InMemoryRolloutStore store)
+    {
+        _host = host;
+        World = world;
+        Store = store;
+        Scheduler = new DurableRolloutScheduler(host.Client, Interval);
+    }
+
+    public InMemoryWorld World { get; }
+
+    public InMemoryRolloutStore Store { get; }
+
+    public DurableRolloutScheduler Scheduler { get; }
+
+    public DurableTaskClient Client => _host.Client;
+
+    public string InstanceId => RolloutInput.InstanceId(World.Canary.Metadata.NamespaceProperty, World.Canary.Metadata.Name);
+
+    /// <summary>Every activity execution, in order: the orchestration's cost in billed executions.</summary>
+    public List<string> Activities { get; } = [];
+
+    public static async Task<RolloutHost> StartAsync(InMemoryWorld world, InMemoryRolloutStore? store = null, Func<RolloutSteps, RolloutSteps>? wrap = null)
+    {
+        store ??= new InMemoryRolloutStore();
+        var steps = new RolloutSteps(new CanaryObserver(world, world), new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store);
+        RolloutHost? created = null;
+        var host = await DurableTaskTestHost.StartAsync(registry =>
+        {
+            registry.AddOrchestratorFunc<RolloutInput, TickOutcome?>(CanaryRollout.Orchestrator, (context, _) => CanaryRollout.RunAsync(context));
+            registry.AddActivityFunc<ObserveRequest, ObserveResult>(CanaryRollout.Observe, (_, request) =>
+            {
+                created!.Activities.Add(CanaryRollout.Observe);
+                return steps.ObserveAsync(request, CancellationToken.None);
+            });
+            registry.AddActivityFunc<ChecksRequest, CheckReport>(CanaryRollout.Checks, (_, request) =>
+            {
+                created!.Activities.Add(CanaryRollout.Checks);
+                return steps.RunChecksAsync(request, CancellationToken.None);
+            });
+            registry.AddActivityFunc<ApplyRequest, TickOutcome>(CanaryRollout.Apply, (_, request) =>
+            {
+                created!.Activities.Add(CanaryRollout.Apply);
+                return steps.ApplyAsync(request, CancellationToken.None);
+            });
+        });
+        created = new RolloutHost(host, world, store);
+        return created;
+    }
+
+    public Task StartAsync() => Scheduler.StartOrSignalAsync(World.Canary.Metadata.NamespaceProperty, World.Canary.Metadata.Name, Core.Ports.RolloutSignal.Resync, CancellationToken.None);
+
+    public Task SignalAsync(CanaryOperationKind kind) =>
+        Scheduler.StartOrSignalAsync(World.Canary.Metadata.NamespaceProperty, World.Canary.Metadata.Name,
+            Core.Ports.RolloutSignal.For(new CanaryOperation(kind, "tester", DateTimeOffset.UtcNow)), CancellationToken.None);
+
+    /// <summary>Waits until the orchestration has ended (the canary is idle again).</summary>
+    public async Task<OrchestrationMetadata> CompletedAsync(TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        var metadata = await Client.WaitForInstanceCompletionAsync(InstanceId, getInputsAndOutputs: true, cancel.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
+        return metadata;
+    }
+
+    public async Task UntilAsync(Func<bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"condition not met; phase {World.Phase}, weight {World.CanaryWeight}");
+            await Task.Delay(20);
+        }
+    }
+
+    public CanaryPhase? Phase => World.Phase;
+
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
+}
