@@ -1,0 +1,52 @@
+using Flagger.Core.Analysis;
+using Flagger.Core.Model;
+using Flagger.Core.Workloads;
+using Flagger.Functions.Rollouts;
+using Microsoft.DurableTask;
+using Moq;
+
+namespace Flagger.Functions.Tests;
+
+/// <summary>The orchestrator's control flow against a strict mock context: no real host, instant answers.</summary>
+public sealed class CanaryRolloutOrchestratorTests
+{
+    private static readonly DateTime s_now = new(2026, 11, 26, 9, 0, 0, DateTimeKind.Utc);
+
+    private static Mock<TaskOrchestrationContext> Context(RolloutInput input)
+    {
+        var context = new Mock<TaskOrchestrationContext>(MockBehavior.Strict);
+        context.Setup(c => c.GetInput<RolloutInput>()).Returns(input);
+        context.SetupGet(c => c.CurrentUtcDateTime).Returns(s_now);
+        return context;
+    }
+
+    [Fact]
+    public async Task RunAsync_CanaryDeleted_EndsWithoutApplyingOrWaiting()
+    {
+        var context = Context(new RolloutInput("test", "podinfo", []));
+        context.Setup(c => c.CallActivityAsync<ObserveResult>(new TaskName(CanaryRollout.Observe), It.IsAny<ObserveRequest>(), It.IsAny<TaskOptions>()))
+            .ReturnsAsync(new ObserveResult(null, null, 0));
+
+        var outcome = await CanaryRollout.RunAsync(context.Object);
+
+        Assert.Null(outcome);
+        context.VerifyAll();
+    }
+
+    [Fact]
+    public async Task RunAsync_IdleAfterTheTick_EndsWithoutATimer()
+    {
+        var canary = new Canary { Metadata = new k8s.Models.V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" } };
+        var observation = new CanaryObservation(canary, s_now, new WorkloadObservation("rev", new Dictionary<string, string>(), Readiness.Ready, Readiness.Ready), RouteObservation.Ready(100, 0));
+        var context = Context(new RolloutInput("test", "podinfo", []));
+        context.Setup(c => c.CallActivityAsync<ObserveResult>(new TaskName(CanaryRollout.Observe), It.Is<ObserveRequest>(r => r.Now == s_now), It.IsAny<TaskOptions>()))
+            .ReturnsAsync(new ObserveResult(observation, null, 7));
+        context.Setup(c => c.CallActivityAsync<TickOutcome>(new TaskName(CanaryRollout.Apply), It.Is<ApplyRequest>(r => r.Sequence == 7 && r.Report == null), It.IsAny<TaskOptions>()))
+            .ReturnsAsync(new TickOutcome(CanaryPhase.Succeeded, false, TimeSpan.FromMinutes(1), "Promotion completed!"));
+
+        var outcome = await CanaryRollout.RunAsync(context.Object);
+
+        Assert.Equal(CanaryPhase.Succeeded, outcome!.Phase);
+        context.VerifyAll();
+    }
+}
