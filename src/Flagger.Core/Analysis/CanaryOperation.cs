@@ -23,10 +23,14 @@ public enum CanaryOperationKind
     Pause,
 
     Resume,
+
+    /// <summary>A built-in gate was opened for the canary (<see cref="CanaryOperation.Detail"/> names the gate); recorded, and the tick runs at once.</summary>
+    Approve,
 }
 
 /// <param name="By">Who asked (a function key name, a user), for events and history.</param>
-public sealed record CanaryOperation(CanaryOperationKind Kind, string? By, DateTimeOffset At);
+/// <param name="Detail">What the operation applies to, for <see cref="CanaryOperationKind.Approve"/> the gate.</param>
+public sealed record CanaryOperation(CanaryOperationKind Kind, string? By, DateTimeOffset At, string? Detail = null);
 
 public static class CanaryOperations
 {
@@ -46,6 +50,9 @@ public static class CanaryOperations
                 "retry needs a failed revision that differs from the promoted one",
             CanaryOperationKind.Pause when status?.Paused == true => "the canary is already paused",
             CanaryOperationKind.Resume when status?.Paused != true => "the canary is not paused",
+            CanaryOperationKind.Approve when phase is not (CanaryPhase.Initialized or CanaryPhase.Succeeded or CanaryPhase.Failed or
+                CanaryPhase.Waiting or CanaryPhase.Progressing or CanaryPhase.WaitingPromotion) =>
+                $"approve needs a canary waiting at a gate or running its analysis, not {Describe(phase)}",
             _ => null,
         };
     }

@@ -233,6 +233,9 @@ internal sealed class TickDecider
                     Update(s => s with { Paused = false });
                     Event(EventSeverity.Info, $"Canary {Who} resumed by {by}");
                     break;
+                case CanaryOperationKind.Approve:
+                    Event(EventSeverity.Info, $"Gate {operation.Detail} of {Who} approved by {by}");
+                    break;
                 case CanaryOperationKind.Retry:
                     Update(s => s with { PendingRevision = s.LastAppliedSpec });
                     Event(EventSeverity.Info, $"Retrying the failed revision of {TargetWho}, asked by {by}");

@@ -1,0 +1,142 @@
+using Flagger.Core.Analysis;
+using Flagger.Core.Model;
+using Flagger.Core.Ports;
+using Flagger.Functions.Rollouts;
+
+namespace Flagger.Functions.Api;
+
+/// <summary>An HTTP answer with a JSON body, independent of the host that serves it.</summary>
+public sealed record ApiResult(int Status, object? Body)
+{
+    public static ApiResult Error(int status, string message) => new(status, new ApiError(message));
+}
+
+public sealed record ApiError(string Error);
+
+public sealed record CanarySummary(string Namespace, string Name, string? Phase, int CanaryWeight, int PrimaryWeight, int FailedChecks, long Ticks, DateTimeOffset UpdatedAt);
+
+public sealed record CanaryDetail(
+    string Namespace,
+    string Name,
+    string? Phase,
+    int CanaryWeight,
+    int PrimaryWeight,
+    int FailedChecks,
+    int Iterations,
+    bool Paused,
+    string? LastAppliedSpec,
+    string? LastPromotedSpec,
+    IReadOnlyList<CanaryCondition> Conditions,
+    IReadOnlyList<CheckResult> LastChecks,
+    string? LastMessage,
+    DateTimeOffset? UpdatedAt);
+
+/// <summary>
+/// The operator's HTTP API over canaries (list, status, history, operations), as plain handlers: the
+/// Function App and Flagger.Host map the same routes to them. Operations are checked against the phase
+/// (409 with the reason), then wake the canary's rollout at once; the tick records who asked.
+/// </summary>
+public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IGateStore gates, TimeProvider time)
+{
+    public static readonly IReadOnlySet<string> Gates = new HashSet<string>(StringComparer.Ordinal)
+    {
+        WebhookType.ConfirmRollout, WebhookType.ConfirmTrafficIncrease, WebhookType.ConfirmPromotion,
+    };
+
+    public async Task<ApiResult> ListAsync(CancellationToken cancellationToken)
+    {
+        var checkpoints = await store.ListCheckpointsAsync(cancellationToken);
+        return new ApiResult(200, checkpoints
+            .OrderBy(c => c.Namespace, StringComparer.Ordinal).ThenBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => new CanarySummary(c.Namespace, c.Name, c.Status.Phase?.ToString(), c.CanaryWeight, c.PrimaryWeight, c.Status.FailedChecks, c.Sequence, c.UpdatedAt))
+            .ToList());
+    }
+
+    public async Task<ApiResult> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var canary = await cluster.GetCanaryAsync(@namespace, name, cancellationToken);
+        if (canary is null)
+        {
+            return NotFound(@namespace, name);
+        }
+
+        var checkpoint = await store.GetCheckpointAsync(@namespace, name, cancellationToken);
+        var last = (await store.GetHistoryAsync(@namespace, name, 1, null, cancellationToken)).Entries.FirstOrDefault();
+        var status = canary.Status ?? checkpoint?.Status ?? new CanaryStatus();
+        return new ApiResult(200, new CanaryDetail(
+            @namespace, name, status.Phase?.ToString(), checkpoint?.CanaryWeight ?? status.CanaryWeight, checkpoint?.PrimaryWeight ?? 100,
+            status.FailedChecks, status.Iterations, status.Paused, status.LastAppliedSpec, status.LastPromotedSpec,
+            status.Conditions ?? [], last?.Checks ?? [], last?.Message, checkpoint?.UpdatedAt));
+    }
+
+    public async Task<ApiResult> HistoryAsync(string @namespace, string name, int? pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        if (pageSize is < 1 or > 1000)
+        {
+            return ApiResult.Error(400, "pageSize must be between 1 and 1000");
+        }
+
+        var page = await store.GetHistoryAsync(@namespace, name, pageSize ?? 50, continuationToken, cancellationToken);
+        if (page.Entries.Count == 0 && continuationToken is null && await cluster.GetCanaryAsync(@namespace, name, cancellationToken) is null)
+        {
+            return NotFound(@namespace, name);
+        }
+
+        return new ApiResult(200, page);
+    }
+
+    /// <param name="operation">promote, abort, retry, pause or resume.</param>
+    public async Task<ApiResult> OperateAsync(string @namespace, string name, string operation, string? by, IRolloutScheduler scheduler, CancellationToken cancellationToken)
+    {
+        if (!Enum.TryParse<CanaryOperationKind>(operation, ignoreCase: true, out var kind) || kind == CanaryOperationKind.Approve)
+        {
+            return ApiResult.Error(404, $"unknown operation {operation}: use promote, abort, retry, pause, resume or approve");
+        }
+
+        return await RequestAsync(@namespace, name, new CanaryOperation(kind, by, time.GetUtcNow()), scheduler, cancellationToken);
+    }
+
+    /// <summary>Opens the canary's built-in gate (the one <c>/api/gates/check</c> answers for it) and wakes the rollout.</summary>
+    public async Task<ApiResult> ApproveAsync(string @namespace, string name, string? gate, string? by, IRolloutScheduler scheduler, CancellationToken cancellationToken)
+    {
+        if (gate is null || !Gates.Contains(gate))
+        {
+            return ApiResult.Error(400, "gate must be confirm-rollout, confirm-traffic-increase or confirm-promotion");
+        }
+
+        var operation = new CanaryOperation(CanaryOperationKind.Approve, by, time.GetUtcNow(), gate);
+        var canary = await cluster.GetCanaryAsync(@namespace, name, cancellationToken);
+        if (canary is null)
+        {
+            return NotFound(@namespace, name);
+        }
+
+        if (CanaryOperations.WhyNot(operation.Kind, canary.Status) is { } reason)
+        {
+            return ApiResult.Error(409, reason);
+        }
+
+        await gates.OpenAsync(GateKey.Confirm(name, @namespace), cancellationToken);
+        await scheduler.StartOrSignalAsync(@namespace, name, RolloutSignal.For(operation), cancellationToken);
+        return new ApiResult(202, operation);
+    }
+
+    private async Task<ApiResult> RequestAsync(string @namespace, string name, CanaryOperation operation, IRolloutScheduler scheduler, CancellationToken cancellationToken)
+    {
+        var canary = await cluster.GetCanaryAsync(@namespace, name, cancellationToken);
+        if (canary is null)
+        {
+            return NotFound(@namespace, name);
+        }
+
+        if (CanaryOperations.WhyNot(operation.Kind, canary.Status) is { } reason)
+        {
+            return ApiResult.Error(409, reason);
+        }
+
+        await scheduler.StartOrSignalAsync(@namespace, name, RolloutSignal.For(operation), cancellationToken);
+        return new ApiResult(202, operation);
+    }
+
+    private static ApiResult NotFound(string @namespace, string name) => ApiResult.Error(404, $"canary {@namespace}/{name} not found");
+}

@@ -1,0 +1,46 @@
+using Flagger.Functions.Api;
+using Flagger.Functions.Rollouts;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+
+namespace Flagger.Functions.Triggers;
+
+/// <summary><c>/api/canaries/...</c>: list, status, history and operations (function key).</summary>
+public sealed class CanaryApiFunctions(CanaryApi api)
+{
+    [Function("ListCanaries")]
+    public async Task<IActionResult> ListAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "canaries")] HttpRequest request, CancellationToken cancellationToken) =>
+        HttpBridge.ToResult(await api.ListAsync(cancellationToken));
+
+    [Function("GetCanary")]
+    public async Task<IActionResult> GetAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "canaries/{namespace}/{name}")] HttpRequest request,
+        string @namespace, string name, CancellationToken cancellationToken) =>
+        HttpBridge.ToResult(await api.GetAsync(@namespace, name, cancellationToken));
+
+    [Function("CanaryHistory")]
+    public async Task<IActionResult> HistoryAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "canaries/{namespace}/{name}/history")] HttpRequest request,
+        string @namespace, string name, CancellationToken cancellationToken)
+    {
+        int? pageSize = int.TryParse(request.Query["pageSize"], out var size) ? size : null;
+        return HttpBridge.ToResult(await api.HistoryAsync(@namespace, name, pageSize, request.Query["continuationToken"], cancellationToken));
+    }
+
+    [Function("OperateCanary")]
+    public async Task<IActionResult> OperateAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "canaries/{namespace}/{name}/{operation}")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string @namespace, string name, string operation, CancellationToken cancellationToken)
+    {
+        var scheduler = new DurableRolloutScheduler(client);
+        var caller = HttpBridge.Caller(request);
+        var result = string.Equals(operation, "approve", StringComparison.OrdinalIgnoreCase)
+            ? await api.ApproveAsync(@namespace, name, request.Query["gate"], caller, scheduler, cancellationToken)
+            : await api.OperateAsync(@namespace, name, operation, caller, scheduler, cancellationToken);
+        return HttpBridge.ToResult(result);
+    }
+}

@@ -1,0 +1,25 @@
+using Flagger.Functions.Api;
+using Flagger.Infrastructure.Webhooks.Gates;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Flagger.Functions.Triggers;
+
+/// <summary>
+/// <c>/api/gates/...</c>: the flagger-loadtester's gate endpoints, built in, so confirm-* and rollback hooks
+/// need no load tester (<c>/api/gates/check</c>, <c>/api/gates/open</c>, <c>/api/gates/rollback/check</c>, ...).
+/// </summary>
+public sealed class GateFunctions(GateEndpoints gates)
+{
+    [Function("Gates")]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "gates/{*action}")] HttpRequest request,
+        string action, CancellationToken cancellationToken)
+    {
+        var path = action.StartsWith("rollback/", StringComparison.Ordinal) ? "/" + action : "/gate/" + action;
+        using var reader = new StreamReader(request.Body);
+        var body = await reader.ReadToEndAsync(cancellationToken);
+        return HttpBridge.ToResult(await gates.HandleAsync(path, body, cancellationToken));
+    }
+}
