@@ -136,7 +136,7 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
     // ICanaryCluster
 
     public Task<Canary?> GetCanaryAsync(string @namespace, string name, CancellationToken cancellationToken) =>
-        Task.FromResult<Canary?>(Canary);
+        Task.FromResult(Canary.Metadata.NamespaceProperty == @namespace && Canary.Metadata.Name == name ? Canary : null);
 
     public Task<WorkloadObservation> SyncWorkloadAsync(Canary canary, DateTimeOffset now, CancellationToken cancellationToken)
     {

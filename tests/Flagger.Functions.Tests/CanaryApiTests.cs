@@ -1,0 +1,131 @@
+using Flagger.Core.Analysis;
+using Flagger.Core.Model;
+using Flagger.Core.Ports;
+using Flagger.Functions.Api;
+using Flagger.Infrastructure.Webhooks.Gates;
+using Flagger.Testing.Canaries;
+using Flagger.Testing.Registry;
+
+namespace Flagger.Functions.Tests;
+
+public sealed class CanaryApiTests
+{
+    private readonly InMemoryRolloutStore _store = new();
+    private readonly InMemoryGateStore _gates = new();
+    private readonly RecordingRolloutScheduler _scheduler = new();
+
+    private async Task<(CanaryApi Api, InMemoryWorld World)> CreateAsync(Func<InMemoryWorld, Task>? arrange = null)
+    {
+        var world = new InMemoryWorld(Podinfo.Canary().Build());
+        await world.InitializedAsync();
+        if (arrange is not null)
+        {
+            await arrange(world);
+        }
+
+        return (new CanaryApi(world, _store, _gates, TimeProvider.System), world);
+    }
+
+    [Fact]
+    public async Task OperateAsync_UnknownCanary_Is404()
+    {
+        var (api, _) = await CreateAsync();
+
+        var result = await api.OperateAsync("test", "missing", "abort", "ops", _scheduler, CancellationToken.None);
+
+        Assert.Equal(404, result.Status);
+        Assert.Empty(_scheduler.Signals);
+    }
+
+    [Fact]
+    public async Task OperateAsync_IllegalForThePhase_Is409WithTheReason()
+    {
+        var (api, _) = await CreateAsync();
+
+        var result = await api.OperateAsync("test", "podinfo", "promote", "ops", _scheduler, CancellationToken.None);
+
+        Assert.Equal(409, result.Status);
+        Assert.Equal("promote needs a canary in Progressing or WaitingPromotion, not Initialized", ((ApiError)result.Body!).Error);
+        Assert.Empty(_scheduler.Signals);
+    }
+
+    [Fact]
+    public async Task OperateAsync_Legal_WakesTheRolloutWithWhoAsked()
+    {
+        var (api, _) = await CreateAsync(async world =>
+        {
+            world.UpdateTarget("podinfo:2.0.0");
+            await world.TicksAsync(2);
+        });
+
+        var result = await api.OperateAsync("test", "podinfo", "Abort", "alice", _scheduler, CancellationToken.None);
+
+        Assert.Equal(202, result.Status);
+        var signal = Assert.Single(_scheduler.Signals).Signal;
+        Assert.Equal((RolloutSignalKind.Operation, CanaryOperationKind.Abort, "alice"), (signal.Kind, signal.Operation!.Kind, signal.Operation.By));
+    }
+
+    [Fact]
+    public async Task OperateAsync_UnknownOperation_Is404()
+    {
+        var (api, _) = await CreateAsync();
+
+        Assert.Equal(404, (await api.OperateAsync("test", "podinfo", "explode", "ops", _scheduler, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task ApproveAsync_OpensTheBuiltInGateAndWakesTheRollout()
+    {
+        var (api, _) = await CreateAsync();
+        var endpoints = new GateEndpoints(_gates);
+        const string Payload = """{"name":"podinfo","namespace":"test","phase":"Progressing"}""";
+        Assert.Equal(403, (await endpoints.HandleAsync(GateEndpoints.Check, Payload, CancellationToken.None)).StatusCode);
+
+        var result = await api.ApproveAsync("test", "podinfo", WebhookType.ConfirmPromotion, "bob", _scheduler, CancellationToken.None);
+
+        Assert.Equal(202, result.Status);
+        Assert.Equal(200, (await endpoints.HandleAsync(GateEndpoints.Check, Payload, CancellationToken.None)).StatusCode);
+        Assert.Equal(WebhookType.ConfirmPromotion, Assert.Single(_scheduler.Signals).Signal.Operation!.Detail);
+    }
+
+    [Fact]
+    public async Task ApproveAsync_UnknownGate_Is400()
+    {
+        var (api, _) = await CreateAsync();
+
+        Assert.Equal(400, (await api.ApproveAsync("test", "podinfo", "post-rollout", "bob", _scheduler, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task GetAsync_ShowsPhaseWeightsConditionsAndTheLastChecks()
+    {
+        var (api, world) = await CreateAsync();
+        await _store.SaveCheckpointAsync(new CanaryCheckpoint("test", "podinfo", 3, world.Status with { Phase = CanaryPhase.Progressing }, 80, 20, "podinfo:2.0.0", DateTimeOffset.UtcNow), CancellationToken.None);
+        await _store.AppendHistoryAsync(new HistoryEntry("test", "podinfo", 3, DateTimeOffset.UtcNow, CanaryPhase.Progressing, 80, 20, 0, "Advance podinfo.test canary weight 20",
+            [new CheckResult(CheckKind.Metric, CanaryMetric.RequestSuccessRate, CheckVerdict.Passed, "ok", 99.5)], []), CancellationToken.None);
+
+        var detail = (CanaryDetail)(await api.GetAsync("test", "podinfo", CancellationToken.None)).Body!;
+
+        Assert.Equal((20, 80, "Advance podinfo.test canary weight 20"), (detail.CanaryWeight, detail.PrimaryWeight, detail.LastMessage));
+        Assert.Equal(99.5, Assert.Single(detail.LastChecks).Value);
+        Assert.Contains(detail.Conditions, c => c.Type == CanaryCondition.PromotedType);
+    }
+
+    [Fact]
+    public async Task HistoryAsync_PagesNewestFirst_And404ForAnUnknownCanary()
+    {
+        var (api, _) = await CreateAsync();
+        for (var i = 1; i <= 5; i++)
+        {
+            await _store.AppendHistoryAsync(new HistoryEntry("test", "podinfo", i, DateTimeOffset.UtcNow, CanaryPhase.Progressing, 100, 0, 0, $"tick {i}", [], []), CancellationToken.None);
+        }
+
+        var first = (HistoryPage)(await api.HistoryAsync("test", "podinfo", 2, null, CancellationToken.None)).Body!;
+        var second = (HistoryPage)(await api.HistoryAsync("test", "podinfo", 2, first.ContinuationToken, CancellationToken.None)).Body!;
+
+        Assert.Equal(["tick 5", "tick 4"], first.Entries.Select(e => e.Message));
+        Assert.Equal(["tick 3", "tick 2"], second.Entries.Select(e => e.Message));
+        Assert.Equal(404, (await api.HistoryAsync("test", "missing", null, null, CancellationToken.None)).Status);
+        Assert.Equal(400, (await api.HistoryAsync("test", "podinfo", 0, null, CancellationToken.None)).Status);
+    }
+}

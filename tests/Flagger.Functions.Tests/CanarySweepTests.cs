@@ -1,0 +1,81 @@
+using Flagger.Core.Model;
+using Flagger.Core.Ports;
+using Flagger.Functions.Api;
+using Flagger.Functions.Rollouts;
+using Flagger.Infrastructure.State;
+using Flagger.Testing.Canaries;
+using Flagger.Testing.Registry;
+using Microsoft.Extensions.Options;
+
+namespace Flagger.Functions.Tests;
+
+/// <summary>The periodic resync on the in-process Durable Task host.</summary>
+public sealed class CanarySweepTests
+{
+    private static CanarySweep Sweep(RolloutHost host, InMemoryCanaryCatalog catalog) =>
+        new(catalog, host.World, host.Store, Options.Create(new StateStoreOptions()), TimeProvider.System);
+
+    [Fact]
+    public async Task RunAsync_NewCanary_StartsItsRollout()
+    {
+        await using var host = await RolloutHost.StartAsync(new InMemoryWorld(Podinfo.Canary().Build()));
+        var catalog = new InMemoryCanaryCatalog().Add("test", "podinfo", "podinfo:1.0.0");
+
+        var report = await Sweep(host, catalog).RunAsync(host.Client, host.Scheduler, CancellationToken.None);
+
+        Assert.Equal(["test/podinfo"], report.Started);
+        await host.CompletedAsync();
+        Assert.Equal(CanaryPhase.Initialized, host.Phase);
+    }
+
+    [Fact]
+    public async Task RunAsync_IdleAndUnchanged_StartsNothing_ButAChangeMadeWithKubectlIsPickedUp()
+    {
+        await using var host = await RolloutHost.StartAsync(new InMemoryWorld(Podinfo.Canary().Build()));
+        var catalog = new InMemoryCanaryCatalog().Add("test", "podinfo", "podinfo:1.0.0");
+        await host.StartAsync();
+        await host.CompletedAsync();
+
+        var idle = await Sweep(host, catalog).RunAsync(host.Client, host.Scheduler, CancellationToken.None);
+        host.World.UpdateTarget("podinfo:2.0.0");
+        var changed = await Sweep(host, catalog).RunAsync(host.Client, host.Scheduler, CancellationToken.None);
+
+        Assert.Empty(idle.Started);
+        Assert.Equal(["test/podinfo"], changed.Started);
+        await host.CompletedAsync();
+        Assert.Equal(CanaryPhase.Succeeded, host.Phase);
+    }
+
+    [Fact]
+    public async Task RunAsync_DeletedCanary_ForgetsItsCheckpoint()
+    {
+        await using var host = await RolloutHost.StartAsync(new InMemoryWorld(Podinfo.Canary().Build()));
+        await host.Store.SaveCheckpointAsync(new CanaryCheckpoint("test", "gone", 4, new CanaryStatus { Phase = CanaryPhase.Succeeded }, 100, 0, null, DateTimeOffset.UtcNow), CancellationToken.None);
+
+        var report = await Sweep(host, new InMemoryCanaryCatalog()).RunAsync(host.Client, host.Scheduler, CancellationToken.None);
+
+        Assert.Equal(["test/gone"], report.Removed);
+        Assert.Null(await host.Store.GetCheckpointAsync("test", "gone", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RolloutMetrics_AfterARun_ExportFlaggersNames()
+    {
+        await using var host = await RolloutHost.StartAsync(new InMemoryWorld(Podinfo.Canary().Build()));
+        await host.StartAsync();
+        await host.CompletedAsync();
+        host.World.UpdateTarget("podinfo:2.0.0");
+        host.World.Canary.Analysis.Threshold = 1;
+        host.World.SetMeasurement(CanaryMetric.RequestSuccessRate, 42);
+        await host.StartAsync();
+        await host.CompletedAsync();
+        using var output = new MemoryStream();
+
+        await new RolloutMetrics(host.Store, host.World).WriteAsync(output, CancellationToken.None);
+
+        var text = System.Text.Encoding.UTF8.GetString(output.ToArray());
+        Assert.Contains("flagger_canary_status{name=\"podinfo\",namespace=\"test\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("flagger_canary_weight{workload=\"podinfo-primary\",namespace=\"test\"} 100", text, StringComparison.Ordinal);
+        Assert.Contains("flagger_canary_total{namespace=\"test\"} 1", text, StringComparison.Ordinal);
+    }
+}

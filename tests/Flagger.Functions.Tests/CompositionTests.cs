@@ -1,0 +1,62 @@
+using Flagger.Functions.Rollouts;
+using Flagger.Functions.Triggers;
+using Flagger.Infrastructure.Registry;
+using Flagger.Testing.Kubernetes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Flagger.Functions.Tests;
+
+/// <summary>The Function App's container: every function class and handler resolves from AddFlagger and the sample settings.</summary>
+public sealed class CompositionTests
+{
+    [Fact]
+    public async Task AddFlagger_WithTheSampleSettings_ResolvesEveryFunctionAndValidatesOptions()
+    {
+        await using var cluster = await FakeKubernetesApiServer.StartAsync();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kubernetes:Kubeconfig"] = cluster.KubeconfigPath,
+            ["StateStore:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["Prometheus:Address"] = "http://127.0.0.1:9090",
+        });
+        builder.Services.AddFlagger();
+        using var host = builder.Build();
+        var services = host.Services;
+
+        Assert.NotNull(services.GetRequiredService<RolloutSteps>());
+        Assert.NotNull(ActivatorUtilities.CreateInstance<RolloutActivities>(services));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<CanaryApiFunctions>(services));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<GateFunctions>(services));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<MetricsFunction>(services));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<SweepFunction>(services));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<RegistryEventsFunction>(services));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<RegistryWebhook>(services, new Testing.Registry.RecordingRolloutScheduler()));
+        var validators = services.GetServices<IStartupValidator>();
+        foreach (var validator in validators)
+        {
+            validator.Validate();
+        }
+    }
+
+    [Fact]
+    public void AddFlagger_WithoutAStateStore_FailsAtStartNamingTheSetting()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddFlagger();
+        using var host = builder.Build();
+
+        var error = Assert.ThrowsAny<Exception>(() =>
+        {
+            foreach (var validator in host.Services.GetServices<IStartupValidator>())
+            {
+                validator.Validate();
+            }
+        });
+
+        Assert.Contains("StateStore", error.ToString(), StringComparison.Ordinal);
+    }
+}
