@@ -1,0 +1,72 @@
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.DurableTask.Testing.Sidecar.Grpc;
+
+namespace Flagger.Host;
+
+/// <summary>
+/// The durable backend outside Azure Functions: Durable Functions' own Azure Storage provider (queues, tables
+/// and blobs of a storage account, Azurite locally) served over gRPC by the Durable Task sidecar, so the
+/// standard worker and client run the same orchestrator. State lives in storage: a host killed mid-rollout
+/// and started again carries on, and several hosts on one task hub share the work through blob leases.
+/// </summary>
+public sealed class DurableSidecar : IAsyncDisposable
+{
+    /// <summary>Short queue visibility so a restarted host picks up a dead host's work in seconds, not minutes.</summary>
+    public static readonly TimeSpan VisibilityTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly WebApplication _server;
+    private readonly ILoggerFactory _loggerFactory;
+
+    private DurableSidecar(WebApplication server, GrpcChannel channel, AzureStorageOrchestrationService service, ILoggerFactory loggerFactory)
+    {
+        _server = server;
+        _loggerFactory = loggerFactory;
+        Channel = channel;
+        Service = service;
+    }
+
+    public GrpcChannel Channel { get; }
+
+    public AzureStorageOrchestrationService Service { get; }
+
+    /// <param name="loggerFactory">Owned by the sidecar from now on (disposed with it).</param>
+    public static async Task<DurableSidecar> StartAsync(string connectionString, string taskHubName, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = taskHubName,
+            StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+            ControlQueueVisibilityTimeout = VisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = VisibilityTimeout,
+            MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
+            LoggerFactory = loggerFactory,
+        });
+        await service.CreateIfNotExistsAsync();
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton<IOrchestrationService>(service);
+        builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
+        builder.Services.AddSingleton<TaskHubGrpcServer>();
+        var server = builder.Build();
+        server.MapGrpcService<TaskHubGrpcServer>();
+        await server.StartAsync(cancellationToken);
+
+        var address = server.Urls.Single();
+        return new DurableSidecar(server, GrpcChannel.ForAddress(address), service, loggerFactory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _server.StopAsync();
+        await _server.DisposeAsync();
+        _loggerFactory.Dispose();
+    }
+}

@@ -1,0 +1,42 @@
+using Flagger.Core.Ports;
+using Flagger.Functions;
+using Flagger.Functions.Rollouts;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.Options;
+
+namespace Flagger.Host;
+
+/// <summary>
+/// Flagger.Host: the Function App's rollouts, API and sweep in one ASP.NET Core process, on the durable
+/// Azure Storage backend. It drives a real cluster from a kubeconfig (or in-cluster), like the Function App.
+/// </summary>
+public static class FlaggerHost
+{
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var hostOptions = builder.Configuration.GetSection(FlaggerHostOptions.Section).Get<FlaggerHostOptions>() ?? new FlaggerHostOptions();
+        var durableConnection = hostOptions.DurableConnectionString ?? builder.Configuration["StateStore:ConnectionString"]
+            ?? throw new InvalidOperationException("Host:DurableConnectionString or StateStore:ConnectionString is required: the durable backend needs a storage account (Azurite locally).");
+
+        var sidecarLogging = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
+        var sidecar = await DurableSidecar.StartAsync(durableConnection, hostOptions.TaskHubName, sidecarLogging, cancellationToken);
+
+        builder.Services.AddOptions<FlaggerHostOptions>().BindConfiguration(FlaggerHostOptions.Section);
+        builder.Services.AddFlagger();
+        builder.Services.AddSingleton(sidecar);
+        builder.Services.AddDurableTaskWorker(worker => worker.UseGrpc(sidecar.Channel).AddTasks(tasks => tasks.AddCanaryRollout()));
+        builder.Services.AddDurableTaskClient(client => client.UseGrpc(sidecar.Channel).RegisterDirectly());
+        builder.Services.AddSingleton<IRolloutScheduler>(provider => new DurableRolloutScheduler(
+            provider.GetRequiredService<DurableTaskClient>(),
+            provider.GetRequiredService<IOptions<FlaggerHostOptions>>().Value.RolloutInterval));
+        builder.Services.AddHostedService<SweepService>();
+
+        var app = builder.Build();
+        app.MapFlaggerApi();
+        app.Lifetime.ApplicationStopped.Register(() => sidecar.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        return app;
+    }
+}

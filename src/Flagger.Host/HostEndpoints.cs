@@ -1,0 +1,68 @@
+using Flagger.Functions.Api;
+using Flagger.Functions.Rollouts;
+using Flagger.Infrastructure.Registry;
+using Flagger.Infrastructure.Webhooks.Gates;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Flagger.Host;
+
+/// <summary>The Function App's HTTP routes, mapped to the same handlers, behind an API key instead of function keys.</summary>
+public static class HostEndpoints
+{
+    public const string ApiKeyHeader = "x-functions-key";
+
+    public static WebApplication MapFlaggerApi(this WebApplication app)
+    {
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        var api = app.MapGroup("/api").AddEndpointFilter(RequireApiKey);
+
+        api.MapMethods("/registry/events", ["POST", "OPTIONS"], async (HttpRequest request, [FromServices] RegistryWebhook webhook, CancellationToken cancellationToken) =>
+            HostResults.From(await webhook.HandleAsync(await HttpBridge.ToRegistryRequestAsync(request, cancellationToken), cancellationToken)));
+
+        api.MapGet("/canaries", async ([FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
+            HostResults.From(await canaries.ListAsync(cancellationToken)));
+        api.MapGet("/canaries/{namespace}/{name}", async (string @namespace, string name, [FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
+            HostResults.From(await canaries.GetAsync(@namespace, name, cancellationToken)));
+        api.MapGet("/canaries/{namespace}/{name}/history", async (string @namespace, string name, int? pageSize, string? continuationToken, [FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
+            HostResults.From(await canaries.HistoryAsync(@namespace, name, pageSize, continuationToken, cancellationToken)));
+        api.MapPost("/canaries/{namespace}/{name}/{operation}", async (
+            string @namespace, string name, string operation, string? gate, HttpRequest request, [FromServices] CanaryApi canaries, [FromServices] Core.Ports.IRolloutScheduler scheduler, CancellationToken cancellationToken) =>
+        {
+            var caller = HttpBridge.Caller(request);
+            return HostResults.From(string.Equals(operation, "approve", StringComparison.OrdinalIgnoreCase)
+                ? await canaries.ApproveAsync(@namespace, name, gate, caller, scheduler, cancellationToken)
+                : await canaries.OperateAsync(@namespace, name, operation, caller, scheduler, cancellationToken));
+        });
+
+        api.MapMethods("/gates/{**action}", ["GET", "POST"], async (string action, HttpRequest request, [FromServices] GateEndpoints gates, CancellationToken cancellationToken) =>
+        {
+            var path = action.StartsWith("rollback/", StringComparison.Ordinal) ? "/" + action : "/gate/" + action;
+            using var reader = new StreamReader(request.Body);
+            return HostResults.From(await gates.HandleAsync(path, await reader.ReadToEndAsync(cancellationToken), cancellationToken));
+        });
+
+        api.MapGet("/metrics", async (HttpResponse response, [FromServices] RolloutMetrics metrics, CancellationToken cancellationToken) =>
+        {
+            response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await metrics.WriteAsync(response.Body, cancellationToken);
+        });
+        return app;
+    }
+
+    private static async ValueTask<object?> RequireApiKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var expected = context.HttpContext.RequestServices.GetRequiredService<IOptions<FlaggerHostOptions>>().Value.ApiKey;
+        if (!string.IsNullOrEmpty(expected))
+        {
+            var request = context.HttpContext.Request;
+            var given = request.Headers[ApiKeyHeader].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
+            if (!string.Equals(given, expected, StringComparison.Ordinal))
+            {
+                return Results.Unauthorized();
+            }
+        }
+
+        return await next(context);
+    }
+}

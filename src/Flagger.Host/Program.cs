@@ -1,0 +1,4 @@
+using Flagger.Host;
+
+var app = await FlaggerHost.BuildAsync(args);
+await app.RunAsync();

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Flagger.Core.Model;
+using Flagger.Testing.Azurite;
+using Flagger.Testing.Kubernetes;
+using k8s.Models;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Flagger.Host.Tests;
+
+/// <summary>
+/// Flagger.Host end to end: the real HTTP API, the durable Azure Storage backend on Azurite, the Kubernetes
+/// adapters against the fake API server. A registry push drives a rollout to the end.
+/// </summary>
+public sealed class HostRolloutTests : IAsyncLifetime
+{
+    private AzuriteServer _azurite = null!;
+    private FakeKubernetesApiServer _cluster = null!;
+    private WebApplication _host = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _azurite = await AzuriteServer.StartAsync();
+        _cluster = await FakeKubernetesApiServer.StartAsync();
+        Seed(_cluster);
+        _host = await FlaggerHost.BuildAsync([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Kubernetes:Kubeconfig"] = _cluster.KubeconfigPath,
+                ["StateStore:ConnectionString"] = _azurite.ConnectionString,
+                ["Prometheus:Address"] = "http://127.0.0.1:9",
+                ["Host:ApiKey"] = "secret",
+                ["Host:TaskHubName"] = "hosttests",
+                ["Host:SweepInterval"] = "00:00:01",
+                ["Host:RolloutInterval"] = "00:00:01",
+                ["Logging:LogLevel:Default"] = "Warning",
+            });
+        });
+        await _host.StartAsync();
+        var address = _host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _http = new HttpClient { BaseAddress = new Uri(address) };
+        _http.DefaultRequestHeaders.Add(HostEndpoints.ApiKeyHeader, "secret");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _host.StopAsync();
+        await _host.DisposeAsync();
+        await _cluster.DisposeAsync();
+        await _azurite.DisposeAsync();
+    }
+
+    private static void Seed(FakeKubernetesApiServer cluster)
+    {
+        cluster.Seed(new V1Deployment
+        {
+            ApiVersion = "apps/v1",
+            Kind = "Deployment",
+            Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test", Labels = new Dictionary<string, string> { ["app"] = "podinfo" } },
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = 2,
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "podinfo" } },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "podinfo" } },
+                    Spec = new V1PodSpec { Containers = [new V1Container { Name = "podinfod", Image = "contosoacr.azurecr.io/podinfo:6.0.0" }] },
+                },
+            },
+        });
+        cluster.Seed(new Canary
+        {
+            Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" },
+            Spec = new CanarySpec
+            {
+                Provider = "gatewayapi:v1",
+                TargetRef = new LocalObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = "podinfo" },
+                Service = new CanaryService { Port = 9898, GatewayRefs = [new GatewayReference { Name = "public", Namespace = "gateway-system" }] },
+                Analysis = new CanaryAnalysis { Interval = "10s", Threshold = 2, StepWeight = 25, MaxWeight = 50 },
+            },
+        });
+    }
+
+    private Canary Canary => _cluster.Get<Canary>("test", "podinfo")!;
+
+    private async Task UntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out; phase {Canary.Status?.Phase}, weight {Canary.Status?.CanaryWeight}");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task RegistryPush_OverTheApi_RollsOutToSucceeded_WithHistoryAndOperationsGuarded()
+    {
+        await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Initialized, TimeSpan.FromSeconds(90));
+
+        using var unauthorized = new HttpClient { BaseAddress = _http.BaseAddress };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await unauthorized.GetAsync("/api/canaries")).StatusCode);
+        var illegal = await _http.PostAsync("/api/canaries/test/podinfo/promote", null);
+        Assert.Equal(HttpStatusCode.Conflict, illegal.StatusCode);
+
+        var push = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "acr-image-pushed.eventgrid.json"));
+        var pushed = await _http.PostAsync("/api/registry/events", new StringContent(push, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, pushed.StatusCode);
+
+        await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Succeeded, TimeSpan.FromSeconds(120));
+        var primary = _cluster.Get<V1Deployment>("test", "podinfo-primary")!;
+        Assert.StartsWith("contosoacr.azurecr.io/podinfo:6.0.1@sha256:", primary.Spec.Template.Spec.Containers[0].Image, StringComparison.Ordinal);
+        var history = await _http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/canaries/test/podinfo/history?pageSize=100");
+        var messages = history.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("message").GetString()).ToList();
+        Assert.Contains("Promotion completed! Scaling down podinfo.test", messages);
+        Assert.Contains("Advance podinfo.test canary weight 50", messages);
+    }
+}
