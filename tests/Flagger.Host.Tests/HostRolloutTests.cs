@@ -29,7 +29,6 @@ public sealed class HostRolloutTests : IAsyncLifetime
     {
         _azurite = await AzuriteServer.StartAsync();
         _cluster = await FakeKubernetesApiServer.StartAsync();
-        Seed(_cluster);
         _host = await FlaggerHost.BuildAsync([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -51,6 +50,14 @@ public sealed class HostRolloutTests : IAsyncLifetime
         _http.DefaultRequestHeaders.Add(HostEndpoints.ApiKeyHeader, "secret");
     }
 
+    /// <summary>A confirm-promotion gate on the host's own built-in gate endpoint.</summary>
+    private CanaryWebhook PromotionGate => new()
+    {
+        Name = "approval",
+        Type = WebhookType.ConfirmPromotion,
+        Url = new Uri(_http.BaseAddress!, "/api/gates/check?code=secret").ToString(),
+    };
+
     public async Task DisposeAsync()
     {
         _http.Dispose();
@@ -60,7 +67,7 @@ public sealed class HostRolloutTests : IAsyncLifetime
         await _azurite.DisposeAsync();
     }
 
-    private static void Seed(FakeKubernetesApiServer cluster)
+    private static void Seed(FakeKubernetesApiServer cluster, params CanaryWebhook[] webhooks)
     {
         cluster.Seed(new V1Deployment
         {
@@ -86,7 +93,7 @@ public sealed class HostRolloutTests : IAsyncLifetime
                 Provider = "gatewayapi:v1",
                 TargetRef = new LocalObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = "podinfo" },
                 Service = new CanaryService { Port = 9898, GatewayRefs = [new GatewayReference { Name = "public", Namespace = "gateway-system" }] },
-                Analysis = new CanaryAnalysis { Interval = "10s", Threshold = 2, StepWeight = 25, MaxWeight = 50 },
+                Analysis = new CanaryAnalysis { Interval = "10s", Threshold = 2, StepWeight = 25, MaxWeight = 50, Webhooks = webhooks },
             },
         });
     }
@@ -106,6 +113,7 @@ public sealed class HostRolloutTests : IAsyncLifetime
     [Fact]
     public async Task RegistryPush_OverTheApi_RollsOutToSucceeded_WithHistoryAndOperationsGuarded()
     {
+        Seed(_cluster);
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Initialized, TimeSpan.FromSeconds(90));
 
         using var unauthorized = new HttpClient { BaseAddress = _http.BaseAddress };
@@ -124,5 +132,51 @@ public sealed class HostRolloutTests : IAsyncLifetime
         var messages = history.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("message").GetString()).ToList();
         Assert.Contains("Promotion completed! Scaling down podinfo.test", messages);
         Assert.Contains("Advance podinfo.test canary weight 50", messages);
+    }
+
+    private void NewImage(string image)
+    {
+        var target = _cluster.Get<V1Deployment>("test", "podinfo")!;
+        target.Spec.Template.Spec.Containers[0].Image = image;
+        _cluster.Seed(target);
+    }
+
+    private async Task WaitingForPromotionAsync()
+    {
+        Seed(_cluster, PromotionGate);
+        await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Initialized, TimeSpan.FromSeconds(90));
+        NewImage("contosoacr.azurecr.io/podinfo:6.0.1");
+        await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.WaitingPromotion, TimeSpan.FromSeconds(90));
+    }
+
+    [Fact]
+    public async Task ApproveOverHttp_OpensTheConfirmPromotionGate_AndTheCanaryIsPromoted()
+    {
+        await WaitingForPromotionAsync();
+
+        var approved = await _http.PostAsync("/api/canaries/test/podinfo/approve?gate=confirm-promotion", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
+        await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Succeeded, TimeSpan.FromSeconds(90));
+        var history = await _http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/canaries/test/podinfo/history?pageSize=100");
+        Assert.Contains(history.GetProperty("entries").EnumerateArray(), e =>
+            e.GetProperty("operations").EnumerateArray().Any(o => o.GetProperty("kind").GetString() == "Approve" && o.GetProperty("detail").GetString() == "confirm-promotion"));
+    }
+
+    [Fact]
+    public async Task AbortThenRetryOverHttp_RollsBackThenRunsTheSameRevisionAgain()
+    {
+        await WaitingForPromotionAsync();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsync("/api/canaries/test/podinfo/abort", null)).StatusCode);
+        await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Failed, TimeSpan.FromSeconds(60));
+        Assert.Equal("contosoacr.azurecr.io/podinfo:6.0.0", _cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Template.Spec.Containers[0].Image);
+        Assert.Equal(HttpStatusCode.Conflict, (await _http.PostAsync("/api/canaries/test/podinfo/abort", null)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsync("/api/canaries/test/podinfo/retry", null)).StatusCode);
+        await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.WaitingPromotion, TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsync("/api/canaries/test/podinfo/approve?gate=confirm-promotion", null)).StatusCode);
+        await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Succeeded, TimeSpan.FromSeconds(60));
+        Assert.Equal("contosoacr.azurecr.io/podinfo:6.0.1", _cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Template.Spec.Containers[0].Image);
     }
 }
