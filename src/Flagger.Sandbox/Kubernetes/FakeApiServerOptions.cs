@@ -1,4 +1,4 @@
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>How to start a <see cref="FakeKubernetesApiServer"/>.</summary>
 public sealed class FakeApiServerOptions
