@@ -1,7 +1,7 @@
 using Flagger.Functions.Rollouts;
 using Flagger.Functions.Triggers;
 using Flagger.Infrastructure.Registry;
-using Flagger.Testing.Kubernetes;
+using Flagger.Sandbox.Kubernetes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

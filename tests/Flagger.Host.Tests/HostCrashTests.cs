@@ -3,7 +3,7 @@ using System.Text.Json;
 using Flagger.Core.Model;
 using Flagger.Testing.Azurite;
 using Flagger.Testing.Http;
-using Flagger.Testing.Kubernetes;
+using Flagger.Sandbox.Kubernetes;
 using k8s.Models;
 using Xunit.Abstractions;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Flagger.Core.Model;
 using Flagger.Testing.Azurite;
-using Flagger.Testing.Kubernetes;
+using Flagger.Sandbox.Kubernetes;
 using k8s.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

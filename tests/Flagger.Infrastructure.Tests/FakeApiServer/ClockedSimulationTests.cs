@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Flagger.Testing.Kubernetes;
+using Flagger.Sandbox.Kubernetes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Time.Testing;

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using Flagger.Testing.Kubernetes;
+using Flagger.Sandbox.Kubernetes;
 using k8s;
 
 namespace Flagger.Infrastructure.Tests.FakeApiServer;

@@ -1,4 +1,4 @@
-using Flagger.Testing.Kubernetes;
+using Flagger.Sandbox.Kubernetes;
 
 namespace Flagger.Infrastructure.Tests.FakeApiServer;
 

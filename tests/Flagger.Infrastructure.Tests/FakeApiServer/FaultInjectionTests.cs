@@ -1,5 +1,5 @@
 using System.Net;
-using Flagger.Testing.Kubernetes;
+using Flagger.Sandbox.Kubernetes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;

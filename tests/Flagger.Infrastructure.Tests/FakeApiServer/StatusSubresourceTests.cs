@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Flagger.Testing.Kubernetes;
+using Flagger.Sandbox.Kubernetes;
 using k8s;
 using k8s.Models;
 

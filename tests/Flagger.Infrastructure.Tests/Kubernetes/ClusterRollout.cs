@@ -3,7 +3,7 @@ using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Infrastructure.GatewayApi;
 using Flagger.Infrastructure.Kubernetes;
-using Flagger.Testing.Kubernetes;
+using Flagger.Sandbox.Kubernetes;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 

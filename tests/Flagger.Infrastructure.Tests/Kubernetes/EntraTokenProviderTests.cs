@@ -1,6 +1,6 @@
 using Azure.Core;
 using Flagger.Infrastructure.Kubernetes;
-using Flagger.Testing.Kubernetes;
+using Flagger.Sandbox.Kubernetes;
 using k8s;
 using Microsoft.Extensions.Time.Testing;
 

@@ -2,6 +2,7 @@ using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Infrastructure.Prometheus;
+using Flagger.Sandbox.Prometheus;
 using Flagger.Testing.Prometheus;
 
 namespace Flagger.Infrastructure.Tests.Prometheus;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Flagger.Core.Analysis;
 using Flagger.Core.Ports;
-using Flagger.Testing.Prometheus;
+using Flagger.Sandbox.Prometheus;
 using Xunit.Abstractions;
 
 namespace Flagger.Infrastructure.Tests.Prometheus;

@@ -1,7 +1,7 @@
 using Flagger.Core.Ports;
 using Flagger.Infrastructure.Kubernetes;
 using Flagger.Infrastructure.Prometheus;
-using Flagger.Testing.Prometheus;
+using Flagger.Sandbox.Prometheus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

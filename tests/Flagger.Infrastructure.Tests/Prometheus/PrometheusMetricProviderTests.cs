@@ -3,6 +3,7 @@ using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Infrastructure.Prometheus;
+using Flagger.Sandbox.Prometheus;
 using Flagger.Testing.Prometheus;
 using Xunit.Abstractions;
 

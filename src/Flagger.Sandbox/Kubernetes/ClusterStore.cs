@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>Where an object lives: group, resource (version-agnostic), namespace (empty when cluster-scoped), name.</summary>
 public sealed record ObjectKey(string Group, string Resource, string Namespace, string Name);

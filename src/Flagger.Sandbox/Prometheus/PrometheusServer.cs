@@ -3,12 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Flagger.Testing.Prometheus;
+namespace Flagger.Sandbox.Prometheus;
 
 /// <summary>
 /// A real Prometheus (the Debian package's binary) started as a plain process on a free loopback port,
-/// with a temporary config and data directory, the remote-write receiver on, and one scrape job (1 s)
-/// for a <see cref="ScrapeTarget"/>. Killed and its directory removed on dispose.
+/// with a temporary config and data directory, the remote-write receiver on, and one scrape job (1 s by
+/// default) for the given targets, or for a <see cref="ScrapeTarget"/> of its own when none are given.
+/// Killed and its directory removed on dispose.
 /// </summary>
 public sealed class PrometheusServer : IAsyncDisposable
 {
@@ -20,20 +21,44 @@ public sealed class PrometheusServer : IAsyncDisposable
     private readonly Process _process;
     private readonly string _directory;
     private readonly StringBuilder _log;
+    private readonly ScrapeTarget? _ownTarget;
 
-    private PrometheusServer(Process process, string directory, StringBuilder log, Uri address, ScrapeTarget scrapeTarget)
+    private PrometheusServer(Process process, string directory, StringBuilder log, Uri address, ScrapeTarget? ownTarget)
     {
         _process = process;
         _directory = directory;
         _log = log;
         Address = address;
-        ScrapeTarget = scrapeTarget;
+        _ownTarget = ownTarget;
+        ProcessId = process.Id;
     }
 
     /// <summary>Base address ending in '/', e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri Address { get; }
 
-    public ScrapeTarget ScrapeTarget { get; }
+    /// <summary>The endpoint this server started for itself (only when it was given no scrape targets).</summary>
+    /// <exception cref="InvalidOperationException">The server scrapes targets it was given.</exception>
+    public ScrapeTarget ScrapeTarget =>
+        _ownTarget ?? throw new InvalidOperationException("this Prometheus scrapes the targets it was started with, not one of its own");
+
+    /// <summary>The prometheus process id (it is killed on dispose).</summary>
+    public int ProcessId { get; }
+
+    /// <summary>Whether the prometheus process is still running.</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            try
+            {
+                return !_process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
+    }
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -50,22 +75,42 @@ public sealed class PrometheusServer : IAsyncDisposable
     }
 
     /// <exception cref="InvalidOperationException">The binary is missing (with the install hint), or it did not become ready.</exception>
-    public static async Task<PrometheusServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<PrometheusServer> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(new PrometheusServerOptions(), cancellationToken);
+
+    /// <exception cref="InvalidOperationException">The binary is missing (with the install hint), or it did not become ready.</exception>
+    public static async Task<PrometheusServer> StartAsync(PrometheusServerOptions options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var binary = FindBinary() ?? throw new InvalidOperationException(InstallHint);
-        var scrapeTarget = await ScrapeTarget.StartAsync();
-        var directory = Directory.CreateTempSubdirectory("flagger-prometheus-").FullName;
+        var ownTarget = options.ScrapeTargets.Count == 0 ? await ScrapeTarget.StartAsync() : null;
+        var targets = ownTarget is null ? options.ScrapeTargets : [ownTarget.Address];
+        string directory;
+        if (options.WorkDirectory is { } parent)
+        {
+            directory = Path.Combine(Path.GetFullPath(parent), "prometheus-" + Guid.NewGuid().ToString("N")[..8]);
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            directory = Directory.CreateTempSubdirectory("flagger-prometheus-").FullName;
+        }
+
         var port = FreePort();
         var config = Path.Combine(directory, "prometheus.yml");
+        var interval = $"{Math.Max(1, (int)options.ScrapeInterval.TotalMilliseconds)}ms";
+        var targetList = string.Join(", ", targets.Select(t => $"'{t.Authority}'"));
         await File.WriteAllTextAsync(config, $"""
             global:
-              scrape_interval: 1s
-              evaluation_interval: 1s
+              scrape_interval: {interval}
+              evaluation_interval: {interval}
             scrape_configs:
-              - job_name: flagger-tests
-                scrape_interval: 1s
+              - job_name: {options.JobName}
+                scrape_interval: {interval}
+                honor_labels: {(options.HonorLabels ? "true" : "false")}
+                metrics_path: {options.MetricsPath}
                 static_configs:
-                  - targets: ['{scrapeTarget.Address.Authority}']
+                  - targets: [{targetList}]
             """, cancellationToken);
 
         var start = new ProcessStartInfo(binary)
@@ -95,7 +140,7 @@ public sealed class PrometheusServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var server = new PrometheusServer(process, directory, log, new Uri($"http://127.0.0.1:{port}/"), scrapeTarget);
+        var server = new PrometheusServer(process, directory, log, new Uri($"http://127.0.0.1:{port}/"), ownTarget);
         try
         {
             await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(30), cancellationToken);
@@ -107,9 +152,6 @@ public sealed class PrometheusServer : IAsyncDisposable
             throw;
         }
     }
-
-    public Task PushAsync(IEnumerable<RemoteWriteSeries> series, CancellationToken cancellationToken = default) =>
-        RemoteWrite.PushAsync(Http, Address, series, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -128,7 +170,11 @@ public sealed class PrometheusServer : IAsyncDisposable
 
         _process.Dispose();
         Http.Dispose();
-        await ScrapeTarget.DisposeAsync();
+        if (_ownTarget is not null)
+        {
+            await _ownTarget.DisposeAsync();
+        }
+
         try
         {
             Directory.Delete(_directory, recursive: true);

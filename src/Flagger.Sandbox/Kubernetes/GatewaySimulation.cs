@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>
 /// Plays a Gateway API controller: after an HTTPRoute is created or its spec changes, once

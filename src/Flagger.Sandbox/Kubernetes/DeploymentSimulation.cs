@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>
 /// Plays the deployment controller: after a Deployment is created or its spec changes, its status moves

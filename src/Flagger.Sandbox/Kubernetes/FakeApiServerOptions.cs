@@ -1,4 +1,4 @@
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>How to start a <see cref="FakeKubernetesApiServer"/>.</summary>
 public sealed class FakeApiServerOptions
@@ -14,4 +14,7 @@ public sealed class FakeApiServerOptions
 
     /// <summary>The namespace the kubeconfig's context points at.</summary>
     public string DefaultNamespace { get; init; } = "default";
+
+    /// <summary>Parent of the directory holding <see cref="FakeKubernetesApiServer.KubeconfigPath"/>; the system temp directory when null.</summary>
+    public string? WorkDirectory { get; init; }
 }

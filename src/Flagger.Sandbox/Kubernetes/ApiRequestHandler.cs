@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>Turns HTTP requests into store operations, the way kube-apiserver lays out its paths.</summary>
 internal sealed class ApiRequestHandler(

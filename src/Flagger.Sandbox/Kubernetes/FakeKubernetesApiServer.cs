@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>
 /// A Kubernetes API server on 127.0.0.1 (a free port) that the real KubernetesClient cannot tell from
@@ -29,7 +29,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         _store = store;
         _options = options;
         Token = token;
-        _kubeconfigDirectory = Path.Combine(Path.GetTempPath(), "flagger-fake-kube-" + Guid.NewGuid().ToString("N"));
+        _kubeconfigDirectory = Path.Combine(options.WorkDirectory ?? Path.GetTempPath(), "flagger-fake-kube-" + Guid.NewGuid().ToString("N"));
     }
 
     /// <summary><c>http://127.0.0.1:PORT</c>.</summary>

@@ -1,4 +1,4 @@
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>
 /// A parsed <c>labelSelector</c> (or <c>fieldSelector</c>) query: <c>a=b</c>, <c>a==b</c>, <c>a!=b</c>,

@@ -1,4 +1,4 @@
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>One request the fake server answered.</summary>
 /// <param name="Method">HTTP method (<c>GET</c>, <c>PATCH</c>...).</param>

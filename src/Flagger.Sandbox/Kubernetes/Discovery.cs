@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>The discovery documents kubectl and clients read: /version, /api, /api/v1, /apis, /apis/{group}[/{version}].</summary>
 internal static class Discovery

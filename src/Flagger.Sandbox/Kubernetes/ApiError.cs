@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>A failure the fake answers with a Kubernetes <c>Status</c> object and the same HTTP code.</summary>
 public sealed class ApiError : Exception

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>Reads numbers from JSON nodes whether they were parsed from text or built from an int or a long.</summary>
 internal static class JsonFields

@@ -1,4 +1,4 @@
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>
 /// Makes the next calls that match fail: with a status code answered as a <c>Status</c> object, or by

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 
-namespace Flagger.Testing.Prometheus;
+namespace Flagger.Sandbox.Prometheus;
 
 /// <summary>
 /// A tiny Kestrel <c>/metrics</c> endpoint for live scraping, exporting a prometheus-net registry with
@@ -38,7 +38,7 @@ public sealed class ScrapeTarget : IAsyncDisposable
     {
         var registry = Metrics.NewCustomRegistry();
         var requests = Metrics.WithCustomRegistry(registry).CreateHistogram(
-            "http_request_duration_seconds", "Request durations of the test application.",
+            "http_request_duration_seconds", "Request durations of the simulated application pods.",
             new HistogramConfiguration
             {
                 LabelNames = ["kubernetes_namespace", "kubernetes_pod_name", "status"],

@@ -1,4 +1,4 @@
-namespace Flagger.Testing.Kubernetes;
+namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>One resource type the fake server serves, as discovery describes it.</summary>
 /// <param name="Group">API group; empty for the core group.</param>
