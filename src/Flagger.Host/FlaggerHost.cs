@@ -9,7 +9,8 @@ namespace Flagger.Host;
 
 /// <summary>
 /// Flagger.Host: the Function App's rollouts, API and sweep in one ASP.NET Core process, on the durable
-/// Azure Storage backend. It drives a real cluster from a kubeconfig (or in-cluster), like the Function App.
+/// Azure Storage backend. It drives a real cluster from a kubeconfig (or in-cluster), like the Function App,
+/// and the sandbox when no cluster is configured.
 /// </summary>
 public static class FlaggerHost
 {
@@ -17,6 +18,7 @@ public static class FlaggerHost
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        var sandbox = await SandboxMode.StartIfDefaultAsync(builder, cancellationToken);
         var hostOptions = builder.Configuration.GetSection(FlaggerHostOptions.Section).Get<FlaggerHostOptions>() ?? new FlaggerHostOptions();
         var durableConnection = hostOptions.DurableConnectionString ?? builder.Configuration["StateStore:ConnectionString"]
             ?? throw new InvalidOperationException("Host:DurableConnectionString or StateStore:ConnectionString is required: the durable backend needs a storage account (Azurite locally).");
@@ -36,7 +38,11 @@ public static class FlaggerHost
 
         var app = builder.Build();
         app.MapFlaggerApi();
-        app.Lifetime.ApplicationStopped.Register(() => sidecar.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            sidecar.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            sandbox?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        });
         return app;
     }
 }

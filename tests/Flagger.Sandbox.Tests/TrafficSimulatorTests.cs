@@ -189,6 +189,8 @@ public sealed class TrafficSimulatorTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("contosoacr.azurecr.io/podinfo:6.2.0-bad@sha256:4b3c1f0e9a8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3", true)]
+    [InlineData("contosoacr.azurecr.io/podinfo:6.1.0@sha256:badbadbadbad", false)]
     [InlineData("contosoacr.azurecr.io/podinfo:6.0.1-bad", true)]
     [InlineData("contosoacr.azurecr.io/podinfo:BAD", true)]
     [InlineData("contosoacr.azurecr.io/podinfo:6.0.0", false)]

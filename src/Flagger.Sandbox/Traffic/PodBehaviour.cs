@@ -13,18 +13,19 @@ public sealed record PodBehaviour(double ErrorRate, TimeSpan MinLatency, TimeSpa
     public static PodBehaviour ForImage(string image) =>
         TagOf(image).Contains("bad", StringComparison.OrdinalIgnoreCase) ? Bad : Good;
 
-    /// <summary>The tag of an image reference (<c>latest</c> when it has none; the digest when pinned by digest).</summary>
+    /// <summary>The tag of an image reference (<c>repo:tag@digest</c> as a registry push sets it, or <c>repo:tag</c>); the digest when pinned by digest alone, <c>latest</c> when it has neither.</summary>
     public static string TagOf(string image)
     {
         ArgumentNullException.ThrowIfNull(image);
         var at = image.IndexOf('@', StringComparison.Ordinal);
-        if (at >= 0)
+        var reference = at >= 0 ? image[..at] : image;
+        var name = reference[(reference.LastIndexOf('/') + 1)..];
+        var colon = name.LastIndexOf(':');
+        if (colon >= 0)
         {
-            return image[(at + 1)..];
+            return name[(colon + 1)..];
         }
 
-        var name = image[(image.LastIndexOf('/') + 1)..];
-        var colon = name.LastIndexOf(':');
-        return colon >= 0 ? name[(colon + 1)..] : "latest";
+        return at >= 0 ? image[(at + 1)..] : "latest";
     }
 }
