@@ -149,7 +149,7 @@ public static class SandboxDemo
         return text.ToString();
     }
 
-    private static string PushEvent(string tag)
+    internal static string PushEvent(string tag)
     {
         var now = DateTimeOffset.UtcNow;
         var digest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(tag)));
