@@ -1,0 +1,85 @@
+using Flagger.Core.Model;
+using Flagger.Core.Ports;
+using Flagger.Infrastructure.Registry;
+using Flagger.Infrastructure.Tests.FakeApiServer;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+
+namespace Flagger.Infrastructure.Tests.Registry;
+
+/// <summary>The catalog's list and image patch over real HTTP: a real strategic merge and a real 409 on a stale resourceVersion.</summary>
+[Collection(FakeApiServerCollection.Name)]
+public sealed class KubernetesCanaryCatalogApiServerTests(FakeApiServerFixture fixture)
+{
+    private (KubernetesCanaryCatalog Catalog, string Namespace) Arrange(string? labelSelector = null)
+    {
+        var server = fixture.FreshServer();
+        var ns = fixture.NewNamespace();
+        server.Seed(new V1Deployment
+        {
+            ApiVersion = "apps/v1",
+            Kind = "Deployment",
+            Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = ns },
+            Spec = new V1DeploymentSpec
+            {
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "podinfo" } },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "podinfo" } },
+                    Spec = new V1PodSpec
+                    {
+                        Containers =
+                        [
+                            new V1Container { Name = "podinfod", Image = "contosoacr.azurecr.io/podinfo:6.0.0", Env = [new V1EnvVar { Name = "LEVEL", Value = "info" }] },
+                            new V1Container { Name = "sidecar", Image = "busybox:1.36" },
+                        ],
+                    },
+                },
+            },
+        });
+        server.Seed(new Canary
+        {
+            Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = ns, Labels = new Dictionary<string, string> { ["delivery"] = "flagger-functions" } },
+            Spec = new CanarySpec { TargetRef = new LocalObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = "podinfo" } },
+        });
+        var options = Options.Create(new RegistryOptions { WatchNamespaces = ns, LabelSelector = labelSelector });
+        return (new KubernetesCanaryCatalog(server.CreateClient(), options), ns);
+    }
+
+    [Fact]
+    public async Task SetImageAsync_StrategicMerge_ChangesOnlyThatContainersImage()
+    {
+        var (catalog, ns) = Arrange("delivery=flagger-functions");
+        var target = Assert.Single(await catalog.ListAsync(CancellationToken.None));
+
+        var outcome = await catalog.SetImageAsync(target, "podinfod", "contosoacr.azurecr.io/podinfo:6.0.1@sha256:abc", DateTimeOffset.UtcNow, CancellationToken.None);
+
+        Assert.Equal(ImagePatchOutcome.Patched, outcome);
+        var containers = fixture.Server.Get<V1Deployment>(ns, "podinfo")!.Spec.Template.Spec.Containers;
+        Assert.Equal("contosoacr.azurecr.io/podinfo:6.0.1@sha256:abc", containers.Single(c => c.Name == "podinfod").Image);
+        Assert.Equal("info", containers.Single(c => c.Name == "podinfod").Env.Single().Value);
+        Assert.Equal("busybox:1.36", containers.Single(c => c.Name == "sidecar").Image);
+        Assert.NotNull((await catalog.GetAsync(ns, "podinfo", CancellationToken.None))!.LastPushAt);
+    }
+
+    [Fact]
+    public async Task SetImageAsync_TargetChangedSinceItWasRead_IsAConflictAndWritesNothing()
+    {
+        var (catalog, ns) = Arrange();
+        var stale = Assert.Single(await catalog.ListAsync(CancellationToken.None));
+        Assert.Equal(ImagePatchOutcome.Patched, await catalog.SetImageAsync(stale, "podinfod", "contosoacr.azurecr.io/podinfo:6.0.2", DateTimeOffset.UtcNow, CancellationToken.None));
+
+        var outcome = await catalog.SetImageAsync(stale, "podinfod", "contosoacr.azurecr.io/podinfo:6.0.1", DateTimeOffset.UtcNow, CancellationToken.None);
+
+        Assert.Equal(ImagePatchOutcome.Conflict, outcome);
+        Assert.Equal("contosoacr.azurecr.io/podinfo:6.0.2", fixture.Server.Get<V1Deployment>(ns, "podinfo")!.Spec.Template.Spec.Containers[0].Image);
+    }
+
+    [Fact]
+    public async Task ListAsync_LabelSelectorNotMatched_ListsNothing()
+    {
+        var (catalog, _) = Arrange("delivery=flagger");
+
+        Assert.Empty(await catalog.ListAsync(CancellationToken.None));
+    }
+}
