@@ -1,13 +1,11 @@
-using Flagger.Testing.Prometheus;
-
-namespace Flagger.Infrastructure.Tests.Prometheus;
+namespace Flagger.Testing.Prometheus;
 
 /// <summary>
 /// Exact application metrics (<c>http_request_duration_seconds_*</c>) for remote write: one pod serving
 /// <c>ok</c> 2xx and <c>errors</c> 5xx requests every 5 s for the last minute, each request taking
 /// <c>seconds</c>, so <c>rate(...[1m])</c> has values at once and ratios are exact.
 /// </summary>
-internal static class HttpTraffic
+public static class HttpTraffic
 {
     public static readonly double[] Buckets = [0.1, 0.25, 0.5, 1];
 
