@@ -67,8 +67,4 @@ public sealed record TickDecision(
 }
 
 /// <summary>Either the checks the tick needs first, or the decision itself.</summary>
-public sealed record TickStep(CheckPlan? Plan, TickDecision? Decision)
-{
-    [JsonIgnore]
-    public bool NeedsChecks => Plan is not null;
-}
+public sealed record TickStep(CheckPlan? Plan, TickDecision? Decision);
