@@ -50,6 +50,7 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
             return WorkloadObservation.Unusable(problem);
         }
 
+        var revision = PodTemplateHash.Compute(target.Spec.Template);
         var analysis = canary.Analysis;
         var initializing = canary.Status?.Phase is null or CanaryPhase.Initializing;
         if (initializing || CanarySpecChanged(canary))
@@ -65,7 +66,7 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
         {
             await configs.CopyToPrimaryAsync(client, canary, cancellationToken);
             primary = await client.AppsV1.CreateNamespacedDeploymentAsync(
-                PrimaryDeployment.Create(canary, target, selector.Selector, configs.Keys, PodTemplateHash.Compute(target.Spec.Template)),
+                PrimaryDeployment.Create(canary, target, selector.Selector, configs.Keys, revision),
                 ns, cancellationToken: cancellationToken);
         }
 
@@ -77,7 +78,7 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
         }
 
         return new WorkloadObservation(
-            PodTemplateHash.Compute(target.Spec.Template),
+            revision,
             configs.Checksums,
             DeploymentReadiness.Evaluate(target, analysis.EffectiveCanaryReadyThreshold, deadline, now, allowScaledToZero: true),
             primaryReadiness);

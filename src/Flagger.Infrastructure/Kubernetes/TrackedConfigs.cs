@@ -68,44 +68,43 @@ internal sealed class TrackedConfigs
     public async Task CopyToPrimaryAsync(IKubernetes client, Canary canary, CancellationToken cancellationToken)
     {
         var ns = canary.Metadata.NamespaceProperty;
-        foreach (var configMap in _configMaps)
+        var core = client.CoreV1;
+        foreach (var source in _configMaps)
         {
-            var name = WorkloadNames.PrimaryName(configMap.Metadata.Name);
-            await KubernetesErrors.RetryOnConflictAsync(async () =>
-            {
-                var existing = await KubernetesErrors.NullWhenMissingAsync(() =>
-                    client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: cancellationToken));
-                var copy = new V1ConfigMap
-                {
-                    Metadata = CopyMetadata(name, ns, canary, existing?.Metadata),
-                    Data = configMap.Data,
-                    BinaryData = configMap.BinaryData,
-                };
-                _ = existing is null
-                    ? await client.CoreV1.CreateNamespacedConfigMapAsync(copy, ns, cancellationToken: cancellationToken)
-                    : await client.CoreV1.ReplaceNamespacedConfigMapAsync(copy, name, ns, cancellationToken: cancellationToken);
-            });
+            await UpsertCopyAsync(
+                canary, WorkloadNames.PrimaryName(source.Metadata.Name),
+                name => core.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: cancellationToken),
+                metadata => new V1ConfigMap { Metadata = metadata, Data = source.Data, BinaryData = source.BinaryData },
+                copy => core.CreateNamespacedConfigMapAsync(copy, ns, cancellationToken: cancellationToken),
+                copy => core.ReplaceNamespacedConfigMapAsync(copy, copy.Metadata.Name, ns, cancellationToken: cancellationToken));
         }
 
-        foreach (var secret in _secrets)
+        foreach (var source in _secrets)
         {
-            var name = WorkloadNames.PrimaryName(secret.Metadata.Name);
-            await KubernetesErrors.RetryOnConflictAsync(async () =>
-            {
-                var existing = await KubernetesErrors.NullWhenMissingAsync(() =>
-                    client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellationToken));
-                var copy = new V1Secret
-                {
-                    Metadata = CopyMetadata(name, ns, canary, existing?.Metadata),
-                    Type = secret.Type,
-                    Data = secret.Data,
-                };
-                _ = existing is null
-                    ? await client.CoreV1.CreateNamespacedSecretAsync(copy, ns, cancellationToken: cancellationToken)
-                    : await client.CoreV1.ReplaceNamespacedSecretAsync(copy, name, ns, cancellationToken: cancellationToken);
-            });
+            await UpsertCopyAsync(
+                canary, WorkloadNames.PrimaryName(source.Metadata.Name),
+                name => core.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellationToken),
+                metadata => new V1Secret { Metadata = metadata, Type = source.Type, Data = source.Data },
+                copy => core.CreateNamespacedSecretAsync(copy, ns, cancellationToken: cancellationToken),
+                copy => core.ReplaceNamespacedSecretAsync(copy, copy.Metadata.Name, ns, cancellationToken: cancellationToken));
         }
     }
+
+    /// <summary>Read, build the copy on the live metadata, create or replace; a lost race is re-read.</summary>
+    private static Task UpsertCopyAsync<T>(
+        Canary canary,
+        string name,
+        Func<string, Task<T>> read,
+        Func<V1ObjectMeta, T> build,
+        Func<T, Task<T>> create,
+        Func<T, Task<T>> replace)
+        where T : class, IMetadata<V1ObjectMeta> =>
+        KubernetesErrors.RetryOnConflictAsync(async () =>
+        {
+            var existing = await KubernetesErrors.NullWhenMissingAsync(() => read(name));
+            var copy = build(CopyMetadata(name, canary.Metadata.NamespaceProperty, canary, existing?.Metadata));
+            await (existing is null ? create(copy) : replace(copy));
+        });
 
     private static V1ObjectMeta CopyMetadata(string name, string ns, Canary canary, V1ObjectMeta? existing)
     {
