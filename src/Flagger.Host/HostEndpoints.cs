@@ -28,18 +28,12 @@ public static class HostEndpoints
             HostResults.From(await canaries.HistoryAsync(@namespace, name, pageSize, continuationToken, cancellationToken)));
         api.MapPost("/canaries/{namespace}/{name}/{operation}", async (
             string @namespace, string name, string operation, string? gate, HttpRequest request, [FromServices] CanaryApi canaries, [FromServices] Core.Ports.IRolloutScheduler scheduler, CancellationToken cancellationToken) =>
-        {
-            var caller = HttpBridge.Caller(request);
-            return HostResults.From(string.Equals(operation, "approve", StringComparison.OrdinalIgnoreCase)
-                ? await canaries.ApproveAsync(@namespace, name, gate, caller, scheduler, cancellationToken)
-                : await canaries.OperateAsync(@namespace, name, operation, caller, scheduler, cancellationToken));
-        });
+            HostResults.From(await canaries.OperateAsync(@namespace, name, operation, gate, HttpBridge.Caller(request), scheduler, cancellationToken)));
 
         api.MapMethods("/gates/{**action}", ["GET", "POST"], async (string action, HttpRequest request, [FromServices] GateEndpoints gates, CancellationToken cancellationToken) =>
         {
-            var path = action.StartsWith("rollback/", StringComparison.Ordinal) ? "/" + action : "/gate/" + action;
             using var reader = new StreamReader(request.Body);
-            return HostResults.From(await gates.HandleAsync(path, await reader.ReadToEndAsync(cancellationToken), cancellationToken));
+            return HostResults.From(await gates.HandleAsync(GateEndpoints.PathFor(action), await reader.ReadToEndAsync(cancellationToken), cancellationToken));
         });
 
         api.MapGet("/metrics", async (HttpResponse response, [FromServices] RolloutMetrics metrics, CancellationToken cancellationToken) =>

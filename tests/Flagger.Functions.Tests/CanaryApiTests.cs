@@ -31,7 +31,7 @@ public sealed class CanaryApiTests
     {
         var (api, _) = await CreateAsync();
 
-        var result = await api.OperateAsync("test", "missing", "abort", "ops", _scheduler, CancellationToken.None);
+        var result = await api.OperateAsync("test", "missing", "abort", null, "ops", _scheduler, CancellationToken.None);
 
         Assert.Equal(404, result.Status);
         Assert.Empty(_scheduler.Signals);
@@ -42,7 +42,7 @@ public sealed class CanaryApiTests
     {
         var (api, _) = await CreateAsync();
 
-        var result = await api.OperateAsync("test", "podinfo", "promote", "ops", _scheduler, CancellationToken.None);
+        var result = await api.OperateAsync("test", "podinfo", "promote", null, "ops", _scheduler, CancellationToken.None);
 
         Assert.Equal(409, result.Status);
         Assert.Equal("promote needs a canary in Progressing or WaitingPromotion, not Initialized", ((ApiError)result.Body!).Error);
@@ -58,7 +58,7 @@ public sealed class CanaryApiTests
             await world.TicksAsync(2);
         });
 
-        var result = await api.OperateAsync("test", "podinfo", "Abort", "alice", _scheduler, CancellationToken.None);
+        var result = await api.OperateAsync("test", "podinfo", "Abort", null, "alice", _scheduler, CancellationToken.None);
 
         Assert.Equal(202, result.Status);
         var signal = Assert.Single(_scheduler.Signals).Signal;
@@ -70,18 +70,18 @@ public sealed class CanaryApiTests
     {
         var (api, _) = await CreateAsync();
 
-        Assert.Equal(404, (await api.OperateAsync("test", "podinfo", "explode", "ops", _scheduler, CancellationToken.None)).Status);
+        Assert.Equal(404, (await api.OperateAsync("test", "podinfo", "explode", null, "ops", _scheduler, CancellationToken.None)).Status);
     }
 
     [Fact]
-    public async Task ApproveAsync_OpensTheBuiltInGateAndWakesTheRollout()
+    public async Task OperateAsync_Approve_OpensTheBuiltInGateAndWakesTheRollout()
     {
         var (api, _) = await CreateAsync();
         var endpoints = new GateEndpoints(_gates);
         const string Payload = """{"name":"podinfo","namespace":"test","phase":"Progressing"}""";
         Assert.Equal(403, (await endpoints.HandleAsync(GateEndpoints.Check, Payload, CancellationToken.None)).StatusCode);
 
-        var result = await api.ApproveAsync("test", "podinfo", WebhookType.ConfirmPromotion, "bob", _scheduler, CancellationToken.None);
+        var result = await api.OperateAsync("test", "podinfo", "approve", WebhookType.ConfirmPromotion, "bob", _scheduler, CancellationToken.None);
 
         Assert.Equal(202, result.Status);
         Assert.Equal(200, (await endpoints.HandleAsync(GateEndpoints.Check, Payload, CancellationToken.None)).StatusCode);
@@ -89,11 +89,11 @@ public sealed class CanaryApiTests
     }
 
     [Fact]
-    public async Task ApproveAsync_UnknownGate_Is400()
+    public async Task OperateAsync_ApproveAnUnknownGate_Is400()
     {
         var (api, _) = await CreateAsync();
 
-        Assert.Equal(400, (await api.ApproveAsync("test", "podinfo", "post-rollout", "bob", _scheduler, CancellationToken.None)).Status);
+        Assert.Equal(400, (await api.OperateAsync("test", "podinfo", "approve", "post-rollout", "bob", _scheduler, CancellationToken.None)).Status);
     }
 
     [Fact]

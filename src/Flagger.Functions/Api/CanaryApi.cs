@@ -85,57 +85,42 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IGate
         return new ApiResult(200, page);
     }
 
-    /// <param name="operation">promote, abort, retry, pause or resume.</param>
-    public async Task<ApiResult> OperateAsync(string @namespace, string name, string operation, string? by, IRolloutScheduler scheduler, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>POST .../{operation}</c>: promote, abort, retry, pause, resume, or approve (with <paramref name="gate"/>,
+    /// which opens the canary's built-in gate, the one <c>/api/gates/check</c> answers for it).
+    /// </summary>
+    public async Task<ApiResult> OperateAsync(
+        string @namespace, string name, string operation, string? gate, string? by, IRolloutScheduler scheduler, CancellationToken cancellationToken)
     {
-        if (!Enum.TryParse<CanaryOperationKind>(operation, ignoreCase: true, out var kind) || kind == CanaryOperationKind.Approve)
+        if (!Enum.TryParse<CanaryOperationKind>(operation, ignoreCase: true, out var kind))
         {
             return ApiResult.Error(404, $"unknown operation {operation}: use promote, abort, retry, pause, resume or approve");
         }
 
-        return await RequestAsync(@namespace, name, new CanaryOperation(kind, by, time.GetUtcNow()), scheduler, cancellationToken);
-    }
-
-    /// <summary>Opens the canary's built-in gate (the one <c>/api/gates/check</c> answers for it) and wakes the rollout.</summary>
-    public async Task<ApiResult> ApproveAsync(string @namespace, string name, string? gate, string? by, IRolloutScheduler scheduler, CancellationToken cancellationToken)
-    {
-        if (gate is null || !Gates.Contains(gate))
+        if (kind == CanaryOperationKind.Approve && (gate is null || !Gates.Contains(gate)))
         {
             return ApiResult.Error(400, "gate must be confirm-rollout, confirm-traffic-increase or confirm-promotion");
         }
 
-        var operation = new CanaryOperation(CanaryOperationKind.Approve, by, time.GetUtcNow(), gate);
+        var request = new CanaryOperation(kind, by, time.GetUtcNow(), kind == CanaryOperationKind.Approve ? gate : null);
         var canary = await cluster.GetCanaryAsync(@namespace, name, cancellationToken);
         if (canary is null)
         {
             return NotFound(@namespace, name);
         }
 
-        if (CanaryOperations.WhyNot(operation.Kind, canary.Status) is { } reason)
+        if (CanaryOperations.WhyNot(kind, canary.Status) is { } reason)
         {
             return ApiResult.Error(409, reason);
         }
 
-        await gates.OpenAsync(GateKey.Confirm(name, @namespace), cancellationToken);
-        await scheduler.StartOrSignalAsync(@namespace, name, RolloutSignal.For(operation), cancellationToken);
-        return new ApiResult(202, operation);
-    }
-
-    private async Task<ApiResult> RequestAsync(string @namespace, string name, CanaryOperation operation, IRolloutScheduler scheduler, CancellationToken cancellationToken)
-    {
-        var canary = await cluster.GetCanaryAsync(@namespace, name, cancellationToken);
-        if (canary is null)
+        if (kind == CanaryOperationKind.Approve)
         {
-            return NotFound(@namespace, name);
+            await gates.OpenAsync(GateKey.Confirm(name, @namespace), cancellationToken);
         }
 
-        if (CanaryOperations.WhyNot(operation.Kind, canary.Status) is { } reason)
-        {
-            return ApiResult.Error(409, reason);
-        }
-
-        await scheduler.StartOrSignalAsync(@namespace, name, RolloutSignal.For(operation), cancellationToken);
-        return new ApiResult(202, operation);
+        await scheduler.StartOrSignalAsync(@namespace, name, RolloutSignal.For(request), cancellationToken);
+        return new ApiResult(202, request);
     }
 
     private static ApiResult NotFound(string @namespace, string name) => ApiResult.Error(404, $"canary {@namespace}/{name} not found");

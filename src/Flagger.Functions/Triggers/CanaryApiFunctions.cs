@@ -36,11 +36,8 @@ public sealed class CanaryApiFunctions(CanaryApi api)
         [DurableClient] DurableTaskClient client,
         string @namespace, string name, string operation, CancellationToken cancellationToken)
     {
-        var scheduler = new DurableRolloutScheduler(client);
-        var caller = HttpBridge.Caller(request);
-        var result = string.Equals(operation, "approve", StringComparison.OrdinalIgnoreCase)
-            ? await api.ApproveAsync(@namespace, name, request.Query["gate"], caller, scheduler, cancellationToken)
-            : await api.OperateAsync(@namespace, name, operation, caller, scheduler, cancellationToken);
+        var result = await api.OperateAsync(
+            @namespace, name, operation, request.Query["gate"], HttpBridge.Caller(request), new DurableRolloutScheduler(client), cancellationToken);
         return HttpBridge.ToResult(result);
     }
 }

@@ -17,9 +17,8 @@ public sealed class GateFunctions(GateEndpoints gates)
         [HttpTrigger(AuthorizationLevel.Function, "get", "post", Route = "gates/{*action}")] HttpRequest request,
         string action, CancellationToken cancellationToken)
     {
-        var path = action.StartsWith("rollback/", StringComparison.Ordinal) ? "/" + action : "/gate/" + action;
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(cancellationToken);
-        return HttpBridge.ToResult(await gates.HandleAsync(path, body, cancellationToken));
+        return HttpBridge.ToResult(await gates.HandleAsync(GateEndpoints.PathFor(action), body, cancellationToken));
     }
 }

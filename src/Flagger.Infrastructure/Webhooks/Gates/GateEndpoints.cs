@@ -23,6 +23,13 @@ public sealed class GateEndpoints(IGateStore gates)
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// The loadtester path for a route under <c>/api/gates/</c>: <c>check</c> is <c>/gate/check</c>,
+    /// <c>rollback/check</c> is <c>/rollback/check</c>.
+    /// </summary>
+    public static string PathFor(string action) =>
+        action.StartsWith("rollback/", StringComparison.Ordinal) ? "/" + action : "/gate/" + action;
+
     /// <summary>Dispatches on the path; an unknown path is 404, an unreadable payload 400.</summary>
     public Task<GateResponse> HandleAsync(string path, string body, CancellationToken cancellationToken)
     {
