@@ -34,7 +34,7 @@ public sealed class CanaryRolloutOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_IdleAfterTheTick_EndsWithoutATimer()
+    public async Task RunAsync_IdleAfterTheTick_EndsAfterAQuietGrace()
     {
         var canary = new Canary { Metadata = new k8s.Models.V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" } };
         var observation = new CanaryObservation(canary, s_now, new WorkloadObservation("rev", new Dictionary<string, string>(), Readiness.Ready, Readiness.Ready), RouteObservation.Ready(100, 0));
@@ -43,10 +43,34 @@ public sealed class CanaryRolloutOrchestratorTests
             .ReturnsAsync(new ObserveResult(observation, null, 7));
         context.Setup(c => c.CallActivityAsync<TickOutcome>(new TaskName(CanaryRollout.Apply), It.Is<ApplyRequest>(r => r.Sequence == 7 && r.Report == null), It.IsAny<TaskOptions>()))
             .ReturnsAsync(new TickOutcome(CanaryPhase.Succeeded, false, TimeSpan.FromMinutes(1), "Promotion completed!"));
+        context.Setup(c => c.CreateTimer(s_now + CanaryRollout.IdleGrace, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        context.Setup(c => c.WaitForExternalEvent<Core.Ports.RolloutSignal>(CanaryRollout.SignalEvent, It.IsAny<CancellationToken>()))
+            .Returns(new TaskCompletionSource<Core.Ports.RolloutSignal>().Task);
 
         var outcome = await CanaryRollout.RunAsync(context.Object);
 
         Assert.Equal(CanaryPhase.Succeeded, outcome!.Phase);
+        context.VerifyAll();
+    }
+
+    [Fact]
+    public async Task RunAsync_SignalDuringTheIdleGrace_ContinuesWithTheOperation()
+    {
+        var canary = new Canary { Metadata = new k8s.Models.V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" } };
+        var observation = new CanaryObservation(canary, s_now, new WorkloadObservation("rev", new Dictionary<string, string>(), Readiness.Ready, Readiness.Ready), RouteObservation.Ready(100, 0));
+        var retry = new CanaryOperation(CanaryOperationKind.Retry, "ops", s_now);
+        var context = Context(new RolloutInput("test", "podinfo", []));
+        context.Setup(c => c.CallActivityAsync<ObserveResult>(new TaskName(CanaryRollout.Observe), It.IsAny<ObserveRequest>(), It.IsAny<TaskOptions>()))
+            .ReturnsAsync(new ObserveResult(observation, null, 3));
+        context.Setup(c => c.CallActivityAsync<TickOutcome>(new TaskName(CanaryRollout.Apply), It.IsAny<ApplyRequest>(), It.IsAny<TaskOptions>()))
+            .ReturnsAsync(new TickOutcome(CanaryPhase.Failed, false, TimeSpan.FromMinutes(1), "Canary failed!"));
+        context.Setup(c => c.CreateTimer(s_now + CanaryRollout.IdleGrace, It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource().Task);
+        context.Setup(c => c.WaitForExternalEvent<Core.Ports.RolloutSignal>(CanaryRollout.SignalEvent, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(Core.Ports.RolloutSignal.For(retry));
+        context.Setup(c => c.ContinueAsNew(It.Is<RolloutInput>(i => i.Operations.Single() == retry), true));
+
+        await CanaryRollout.RunAsync(context.Object);
+
         context.VerifyAll();
     }
 }

@@ -38,20 +38,34 @@ public static class CanaryRollout
             ? await context.CallActivityAsync<CheckReport>(Checks, new ChecksRequest(observed.Observation.Canary, plan), s_retry)
             : null;
         var outcome = await context.CallActivityAsync<TickOutcome>(Apply, new ApplyRequest(observed.Observation, report, observed.Sequence), s_retry);
-        if (!outcome.Active)
+
+        // An idle canary ends its orchestration, but not before a short grace: a signal raised while this
+        // last tick ran (an operator's retry right after a rollback) would otherwise die with the instance.
+        var wait = outcome.Active
+            ? input.Interval ?? outcome.Interval
+            : input.Interval is { } interval && interval < IdleGrace ? interval : IdleGrace;
+        var signal = await NextSignalAsync(context, wait);
+        if (!outcome.Active && signal is null)
         {
             return outcome;
         }
 
-        using var wait = new CancellationTokenSource();
-        var timer = context.CreateTimer(context.CurrentUtcDateTime + (input.Interval ?? outcome.Interval), wait.Token);
-        var signal = context.WaitForExternalEvent<RolloutSignal>(SignalEvent, wait.Token);
-        var first = await Task.WhenAny(timer, signal);
-        // Synchronously: CancelAsync would run the losing task's callbacks off the orchestration's thread.
-        wait.Cancel();
-
-        IReadOnlyList<CanaryOperation> operations = first == signal && signal.Result.Operation is { } operation ? [operation] : [];
+        IReadOnlyList<CanaryOperation> operations = signal?.Operation is { } operation ? [operation] : [];
         context.ContinueAsNew(input with { Operations = operations }, preserveUnprocessedEvents: true);
         return outcome;
+    }
+
+    public static readonly TimeSpan IdleGrace = TimeSpan.FromSeconds(3);
+
+    /// <summary>The first signal within <paramref name="wait"/>, or null when the timer fires first.</summary>
+    private static async Task<RolloutSignal?> NextSignalAsync(TaskOrchestrationContext context, TimeSpan wait)
+    {
+        using var cancel = new CancellationTokenSource();
+        var timer = context.CreateTimer(context.CurrentUtcDateTime + wait, cancel.Token);
+        var signal = context.WaitForExternalEvent<RolloutSignal>(SignalEvent, cancel.Token);
+        var first = await Task.WhenAny(timer, signal);
+        // Synchronously: CancelAsync would run the losing task's callbacks off the orchestration's thread.
+        cancel.Cancel();
+        return first == signal ? signal.Result : null;
     }
 }
