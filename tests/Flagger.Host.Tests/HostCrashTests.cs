@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Flagger.Core.Model;
+using Flagger.Sandbox;
 using Flagger.Testing.Azurite;
 using Flagger.Testing.Http;
 using Flagger.Sandbox.Kubernetes;
@@ -52,22 +53,8 @@ public sealed class HostCrashTests(CrashFixture fixture, ITestOutputHelper outpu
 
     private string Seed(string ns)
     {
-        fixture.Cluster.Seed(new V1Deployment
-        {
-            ApiVersion = "apps/v1",
-            Kind = "Deployment",
-            Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = ns, Labels = new Dictionary<string, string> { ["app"] = "podinfo" } },
-            Spec = new V1DeploymentSpec
-            {
-                Replicas = 1,
-                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "podinfo" } },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "podinfo" } },
-                    Spec = new V1PodSpec { Containers = [new V1Container { Name = "podinfod", Image = "podinfo:1.0.0" }] },
-                },
-            },
-        });
+        fixture.Cluster.Seed(SampleApp.ConfigMap(ns, "podinfo"));
+        fixture.Cluster.Seed(SampleApp.Deployment(ns, "podinfo", "podinfo:1.0.0", replicas: 1));
         fixture.Cluster.Seed(new Canary
         {
             Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = ns },

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Flagger.Core.Model;
+using Flagger.Sandbox;
 using Flagger.Testing.Azurite;
 using Flagger.Sandbox.Kubernetes;
 using k8s.Models;
@@ -69,22 +70,8 @@ public sealed class HostRolloutTests : IAsyncLifetime
 
     private static void Seed(FakeKubernetesApiServer cluster, params CanaryWebhook[] webhooks)
     {
-        cluster.Seed(new V1Deployment
-        {
-            ApiVersion = "apps/v1",
-            Kind = "Deployment",
-            Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test", Labels = new Dictionary<string, string> { ["app"] = "podinfo" } },
-            Spec = new V1DeploymentSpec
-            {
-                Replicas = 2,
-                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "podinfo" } },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "podinfo" } },
-                    Spec = new V1PodSpec { Containers = [new V1Container { Name = "podinfod", Image = "contosoacr.azurecr.io/podinfo:6.0.0" }] },
-                },
-            },
-        });
+        cluster.Seed(SampleApp.ConfigMap("test", "podinfo"));
+        cluster.Seed(SampleApp.Deployment("test", "podinfo", SampleApp.DefaultImage, replicas: 2));
         cluster.Seed(new Canary
         {
             Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" },
@@ -105,7 +92,8 @@ public sealed class HostRolloutTests : IAsyncLifetime
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out; phase {Canary.Status?.Phase}, weight {Canary.Status?.CanaryWeight}");
+            Assert.True(DateTime.UtcNow < deadline, $"timed out; phase {Canary.Status?.Phase}, weight {Canary.Status?.CanaryWeight}; events: " +
+                string.Join(" | ", _cluster.List("v1", "Event", "test").Select(e => (string?)e["message"]).TakeLast(8)));
             await Task.Delay(200);
         }
     }
