@@ -24,7 +24,7 @@ internal sealed class RolloutHost : IAsyncDisposable
         _host = host;
         World = world;
         Store = store;
-        Scheduler = new DurableRolloutScheduler(host.Client, Interval);
+        Scheduler = new DurableRolloutScheduler(host.Client, Interval, idleGrace: TimeSpan.FromMilliseconds(200));
     }
 
     public InMemoryWorld World { get; }

@@ -41,9 +41,7 @@ public static class CanaryRollout
 
         // An idle canary ends its orchestration, but not before a short grace: a signal raised while this
         // last tick ran (an operator's retry right after a rollback) would otherwise die with the instance.
-        var wait = outcome.Active
-            ? input.Interval ?? outcome.Interval
-            : input.Interval is { } interval && interval < IdleGrace ? interval : IdleGrace;
+        var wait = outcome.Active ? input.Interval ?? outcome.Interval : input.IdleGrace ?? IdleGrace;
         var signal = await NextSignalAsync(context, wait);
         if (!outcome.Active && signal is null)
         {
@@ -55,7 +53,8 @@ public static class CanaryRollout
         return outcome;
     }
 
-    public static readonly TimeSpan IdleGrace = TimeSpan.FromSeconds(3);
+    /// <summary>Longer than the backend's queue polling (1 s on Azure Storage), so a signal raised during the last tick arrives in time.</summary>
+    public static readonly TimeSpan IdleGrace = TimeSpan.FromSeconds(5);
 
     /// <summary>The first signal within <paramref name="wait"/>, or null when the timer fires first.</summary>
     private static async Task<RolloutSignal?> NextSignalAsync(TaskOrchestrationContext context, TimeSpan wait)

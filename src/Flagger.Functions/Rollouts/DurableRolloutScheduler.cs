@@ -9,7 +9,7 @@ namespace Flagger.Functions.Rollouts;
 /// Starts a canary's orchestration, or signals the running one. The instance id is deterministic, so two
 /// triggers racing to start the same canary end with one instance: the loser signals it instead.
 /// </summary>
-public sealed class DurableRolloutScheduler(DurableTaskClient client, TimeSpan? interval = null) : IRolloutScheduler
+public sealed class DurableRolloutScheduler(DurableTaskClient client, TimeSpan? interval = null, TimeSpan? idleGrace = null) : IRolloutScheduler
 {
     public async Task StartOrSignalAsync(string @namespace, string name, RolloutSignal signal, CancellationToken cancellationToken)
     {
@@ -26,7 +26,7 @@ public sealed class DurableRolloutScheduler(DurableTaskClient client, TimeSpan? 
         {
             await client.ScheduleNewOrchestrationInstanceAsync(
                 CanaryRollout.Orchestrator,
-                new RolloutInput(@namespace, name, operations, interval),
+                new RolloutInput(@namespace, name, operations, interval, idleGrace),
                 new StartOrchestrationOptions(instanceId),
                 cancellationToken);
         }

@@ -8,7 +8,8 @@ namespace Flagger.Functions.Rollouts;
 /// operations asked for since the last tick. Everything else lives in the cluster and the state store.
 /// </summary>
 /// <param name="Interval">Overrides the canary's analysis interval (tests and the sandbox use short ones).</param>
-public sealed record RolloutInput(string Namespace, string Name, IReadOnlyList<CanaryOperation> Operations, TimeSpan? Interval = null)
+/// <param name="IdleGrace">How long an idle canary's instance waits for late signals before it ends; null: <see cref="CanaryRollout.IdleGrace"/>.</param>
+public sealed record RolloutInput(string Namespace, string Name, IReadOnlyList<CanaryOperation> Operations, TimeSpan? Interval = null, TimeSpan? IdleGrace = null)
 {
     public static string InstanceId(string @namespace, string name) => $"canary.{@namespace}.{name}";
 }
