@@ -1,4 +1,4 @@
-using Flagger.Functions;
+using Flagger.Rollouts;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 

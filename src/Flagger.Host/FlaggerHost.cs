@@ -1,6 +1,5 @@
 using Flagger.Core.Ports;
-using Flagger.Functions;
-using Flagger.Functions.Rollouts;
+using Flagger.Rollouts;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
-using Flagger.Functions.Api;
-using Flagger.Functions.Rollouts;
+using Flagger.Rollouts.Api;
+using Flagger.Rollouts;
 using Flagger.Infrastructure.Registry;
 using Flagger.Infrastructure.Webhooks.Gates;
 using Microsoft.AspNetCore.Mvc;
@@ -18,22 +18,22 @@ public static class HostEndpoints
         var api = app.MapGroup("/api").AddEndpointFilter(RequireApiKey);
 
         api.MapMethods("/registry/events", ["POST", "OPTIONS"], async (HttpRequest request, [FromServices] RegistryWebhook webhook, CancellationToken cancellationToken) =>
-            HostResults.From(await webhook.HandleAsync(await HttpBridge.ToRegistryRequestAsync(request, cancellationToken), cancellationToken)));
+            HttpAnswer.From(await webhook.HandleAsync(await HttpBridge.ToRegistryRequestAsync(request, cancellationToken), cancellationToken)));
 
         api.MapGet("/canaries", async ([FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
-            HostResults.From(await canaries.ListAsync(cancellationToken)));
+            HttpAnswer.From(await canaries.ListAsync(cancellationToken)));
         api.MapGet("/canaries/{namespace}/{name}", async (string @namespace, string name, [FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
-            HostResults.From(await canaries.GetAsync(@namespace, name, cancellationToken)));
+            HttpAnswer.From(await canaries.GetAsync(@namespace, name, cancellationToken)));
         api.MapGet("/canaries/{namespace}/{name}/history", async (string @namespace, string name, int? pageSize, string? continuationToken, [FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
-            HostResults.From(await canaries.HistoryAsync(@namespace, name, pageSize, continuationToken, cancellationToken)));
+            HttpAnswer.From(await canaries.HistoryAsync(@namespace, name, pageSize, continuationToken, cancellationToken)));
         api.MapPost("/canaries/{namespace}/{name}/{operation}", async (
             string @namespace, string name, string operation, string? gate, HttpRequest request, [FromServices] CanaryApi canaries, [FromServices] Core.Ports.IRolloutScheduler scheduler, CancellationToken cancellationToken) =>
-            HostResults.From(await canaries.OperateAsync(@namespace, name, operation, gate, HttpBridge.Caller(request), scheduler, cancellationToken)));
+            HttpAnswer.From(await canaries.OperateAsync(@namespace, name, operation, gate, HttpBridge.Caller(request), scheduler, cancellationToken)));
 
         api.MapMethods("/gates/{**action}", ["GET", "POST"], async (string action, HttpRequest request, [FromServices] GateEndpoints gates, CancellationToken cancellationToken) =>
         {
             using var reader = new StreamReader(request.Body);
-            return HostResults.From(await gates.HandleAsync(GateEndpoints.PathFor(action), await reader.ReadToEndAsync(cancellationToken), cancellationToken));
+            return HttpAnswer.From(await gates.HandleAsync(GateEndpoints.PathFor(action), await reader.ReadToEndAsync(cancellationToken), cancellationToken));
         });
 
         api.MapGet("/metrics", async (HttpResponse response, [FromServices] RolloutMetrics metrics, CancellationToken cancellationToken) =>

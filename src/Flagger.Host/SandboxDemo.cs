@@ -7,7 +7,7 @@ using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Core.Registry;
-using Flagger.Functions.Api;
+using Flagger.Rollouts.Api;
 using Flagger.Sandbox;
 using k8s;
 using k8s.Models;

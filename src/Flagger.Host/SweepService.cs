@@ -1,5 +1,5 @@
 using Flagger.Core.Ports;
-using Flagger.Functions.Rollouts;
+using Flagger.Rollouts;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 

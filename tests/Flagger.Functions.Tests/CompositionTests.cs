@@ -1,4 +1,4 @@
-using Flagger.Functions.Rollouts;
+using Flagger.Rollouts;
 using Flagger.Functions.Triggers;
 using Flagger.Infrastructure.Registry;
 using Flagger.Sandbox.Kubernetes;

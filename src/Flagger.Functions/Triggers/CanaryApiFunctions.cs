@@ -1,5 +1,5 @@
-using Flagger.Functions.Api;
-using Flagger.Functions.Rollouts;
+using Flagger.Rollouts.Api;
+using Flagger.Rollouts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -13,13 +13,13 @@ public sealed class CanaryApiFunctions(CanaryApi api)
     [Function("ListCanaries")]
     public async Task<IActionResult> ListAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "canaries")] HttpRequest request, CancellationToken cancellationToken) =>
-        HttpBridge.ToResult(await api.ListAsync(cancellationToken));
+        HttpAnswer.From(await api.ListAsync(cancellationToken));
 
     [Function("GetCanary")]
     public async Task<IActionResult> GetAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "canaries/{namespace}/{name}")] HttpRequest request,
         string @namespace, string name, CancellationToken cancellationToken) =>
-        HttpBridge.ToResult(await api.GetAsync(@namespace, name, cancellationToken));
+        HttpAnswer.From(await api.GetAsync(@namespace, name, cancellationToken));
 
     [Function("CanaryHistory")]
     public async Task<IActionResult> HistoryAsync(
@@ -27,7 +27,7 @@ public sealed class CanaryApiFunctions(CanaryApi api)
         string @namespace, string name, CancellationToken cancellationToken)
     {
         int? pageSize = int.TryParse(request.Query["pageSize"], out var size) ? size : null;
-        return HttpBridge.ToResult(await api.HistoryAsync(@namespace, name, pageSize, request.Query["continuationToken"], cancellationToken));
+        return HttpAnswer.From(await api.HistoryAsync(@namespace, name, pageSize, request.Query["continuationToken"], cancellationToken));
     }
 
     [Function("OperateCanary")]
@@ -38,6 +38,6 @@ public sealed class CanaryApiFunctions(CanaryApi api)
     {
         var result = await api.OperateAsync(
             @namespace, name, operation, request.Query["gate"], HttpBridge.Caller(request), new DurableRolloutScheduler(client), cancellationToken);
-        return HttpBridge.ToResult(result);
+        return HttpAnswer.From(result);
     }
 }

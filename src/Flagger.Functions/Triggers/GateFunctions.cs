@@ -1,4 +1,4 @@
-using Flagger.Functions.Api;
+using Flagger.Rollouts.Api;
 using Flagger.Infrastructure.Webhooks.Gates;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -19,6 +19,6 @@ public sealed class GateFunctions(GateEndpoints gates)
     {
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(cancellationToken);
-        return HttpBridge.ToResult(await gates.HandleAsync(GateEndpoints.PathFor(action), body, cancellationToken));
+        return HttpAnswer.From(await gates.HandleAsync(GateEndpoints.PathFor(action), body, cancellationToken));
     }
 }

@@ -1,4 +1,4 @@
-using Flagger.Functions.Api;
+using Flagger.Rollouts.Api;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

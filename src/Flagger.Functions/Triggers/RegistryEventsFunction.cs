@@ -1,5 +1,5 @@
-using Flagger.Functions.Api;
-using Flagger.Functions.Rollouts;
+using Flagger.Rollouts.Api;
+using Flagger.Rollouts;
 using Flagger.Infrastructure.Registry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -19,6 +19,6 @@ public sealed class RegistryEventsFunction(IServiceProvider services)
         CancellationToken cancellationToken)
     {
         var webhook = ActivatorUtilities.CreateInstance<RegistryWebhook>(services, new DurableRolloutScheduler(client));
-        return HttpBridge.ToResult(await webhook.HandleAsync(await HttpBridge.ToRegistryRequestAsync(request, cancellationToken), cancellationToken));
+        return HttpAnswer.From(await webhook.HandleAsync(await HttpBridge.ToRegistryRequestAsync(request, cancellationToken), cancellationToken));
     }
 }

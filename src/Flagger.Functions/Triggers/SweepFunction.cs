@@ -1,4 +1,4 @@
-using Flagger.Functions.Rollouts;
+using Flagger.Rollouts;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;

@@ -1,10 +1,10 @@
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
-using Flagger.Functions.Rollouts;
+using Flagger.Rollouts;
 using Flagger.Testing.Canaries;
 using Flagger.Testing.Registry;
 
-namespace Flagger.Functions.Tests;
+namespace Flagger.Rollouts.Tests;
 
 /// <summary>The activities outside the orchestrator: what a replay after a crash does.</summary>
 public sealed class RolloutStepsTests

@@ -1,7 +1,8 @@
 using Flagger.Core.Analysis;
+using Flagger.Rollouts;
 using Microsoft.Azure.Functions.Worker;
 
-namespace Flagger.Functions.Rollouts;
+namespace Flagger.Functions.Triggers;
 
 /// <summary>The activity functions of <see cref="CanaryRollout"/>: thin bindings over <see cref="RolloutSteps"/>.</summary>
 public sealed class RolloutActivities(RolloutSteps steps)

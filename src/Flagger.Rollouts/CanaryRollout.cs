@@ -1,9 +1,8 @@
 using Flagger.Core.Analysis;
 using Flagger.Core.Ports;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 
-namespace Flagger.Functions.Rollouts;
+namespace Flagger.Rollouts;
 
 /// <summary>
 /// One orchestration per canary (instance <c>canary.{namespace}.{name}</c>): a tick as at most three
@@ -23,8 +22,8 @@ public static class CanaryRollout
     private static readonly TaskOptions s_retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
         maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
 
-    [Function(Orchestrator)]
-    public static async Task<TickOutcome?> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    /// <summary>The orchestrator body; the Function App binds it with <c>[OrchestrationTrigger]</c>, Flagger.Host registers it in <see cref="RolloutTasks"/>.</summary>
+    public static async Task<TickOutcome?> RunAsync(TaskOrchestrationContext context)
     {
         var input = context.GetInput<RolloutInput>() ?? throw new InvalidOperationException("a rollout needs its canary");
         var observed = await context.CallActivityAsync<ObserveResult>(

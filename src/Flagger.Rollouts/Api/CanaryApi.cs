@@ -1,9 +1,8 @@
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
-using Flagger.Functions.Rollouts;
 
-namespace Flagger.Functions.Api;
+namespace Flagger.Rollouts.Api;
 
 /// <summary>An HTTP answer with a JSON body, independent of the host that serves it.</summary>
 public sealed record ApiResult(int Status, object? Body)

@@ -1,12 +1,12 @@
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
-using Flagger.Functions.Api;
+using Flagger.Rollouts.Api;
 using Flagger.Infrastructure.Webhooks.Gates;
 using Flagger.Testing.Canaries;
 using Flagger.Testing.Registry;
 
-namespace Flagger.Functions.Tests;
+namespace Flagger.Rollouts.Tests;
 
 public sealed class CanaryApiTests
 {

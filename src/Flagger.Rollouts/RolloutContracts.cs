@@ -1,7 +1,7 @@
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 
-namespace Flagger.Functions.Rollouts;
+namespace Flagger.Rollouts;
 
 /// <summary>
 /// What one canary's orchestration carries from tick to tick (through <c>ContinueAsNew</c>): who it is and the

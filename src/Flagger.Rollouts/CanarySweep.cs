@@ -4,7 +4,7 @@ using Flagger.Infrastructure.State;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 
-namespace Flagger.Functions.Rollouts;
+namespace Flagger.Rollouts;
 
 /// <summary>What one sweep did, for logs and tests.</summary>
 public sealed record SweepReport(IReadOnlyList<string> Started, IReadOnlyList<string> Removed, int Seen);

@@ -2,7 +2,7 @@ using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Prometheus;
 
-namespace Flagger.Functions.Api;
+namespace Flagger.Rollouts.Api;
 
 /// <summary>
 /// Flagger's own metric names in Prometheus text, computed from the state store at scrape time, so any

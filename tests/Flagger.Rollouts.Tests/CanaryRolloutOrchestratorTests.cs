@@ -1,11 +1,11 @@
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Workloads;
-using Flagger.Functions.Rollouts;
+using Flagger.Rollouts;
 using Microsoft.DurableTask;
 using Moq;
 
-namespace Flagger.Functions.Tests;
+namespace Flagger.Rollouts.Tests;
 
 /// <summary>The orchestrator's control flow against a strict mock context: no real host, instant answers.</summary>
 public sealed class CanaryRolloutOrchestratorTests

@@ -3,7 +3,7 @@ using Flagger.Core.Ports;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
-namespace Flagger.Functions.Rollouts;
+namespace Flagger.Rollouts;
 
 /// <summary>
 /// Starts a canary's orchestration, or signals the running one. The instance id is deterministic, so two

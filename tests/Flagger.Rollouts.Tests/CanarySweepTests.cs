@@ -1,13 +1,13 @@
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
-using Flagger.Functions.Api;
-using Flagger.Functions.Rollouts;
+using Flagger.Rollouts.Api;
+using Flagger.Rollouts;
 using Flagger.Infrastructure.State;
 using Flagger.Testing.Canaries;
 using Flagger.Testing.Registry;
 using Microsoft.Extensions.Options;
 
-namespace Flagger.Functions.Tests;
+namespace Flagger.Rollouts.Tests;
 
 /// <summary>The periodic resync on the in-process Durable Task host.</summary>
 public sealed class CanarySweepTests

@@ -1,13 +1,13 @@
 using Flagger.Core.Analysis;
-using Flagger.Functions.Rollouts;
 using Microsoft.DurableTask;
 
-namespace Flagger.Host;
+namespace Flagger.Rollouts;
 
 /// <summary>
-/// The Function App's orchestrator and activities registered on a plain Durable Task worker, under the same
-/// names. (Kept out of Flagger.Functions: the Durable analyzer breaks when registrations and <c>[Function]</c>
-/// orchestrators share an assembly.) Activities come from DI, so they get <see cref="RolloutSteps"/>.
+/// The rollout orchestrator and its activities registered on a plain Durable Task worker (Flagger.Host), under
+/// the names the Function App binds with <c>[OrchestrationTrigger]</c>/<c>[ActivityTrigger]</c>. This registration
+/// is also what lets the Durable analyzer check <see cref="CanaryRollout.RunAsync"/> for nondeterminism in this
+/// assembly. Activities come from DI, so they get <see cref="RolloutSteps"/>.
 /// </summary>
 public static class RolloutTasks
 {

@@ -3,7 +3,7 @@ using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Testing.Canaries;
 
-namespace Flagger.Functions.Tests;
+namespace Flagger.Rollouts.Tests;
 
 /// <summary>The canary orchestration end to end on the in-process Durable Task host, over the in-memory world.</summary>
 public sealed class CanaryRolloutTests

@@ -1,6 +1,5 @@
 using Flagger.Core.Analysis;
-using Flagger.Functions.Api;
-using Flagger.Functions.Rollouts;
+using Flagger.Rollouts.Api;
 using Flagger.Infrastructure.Alerts;
 using Flagger.Infrastructure.Kubernetes;
 using Flagger.Infrastructure.Prometheus;
@@ -10,7 +9,7 @@ using Flagger.Infrastructure.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Flagger.Functions;
+namespace Flagger.Rollouts;
 
 public static class FlaggerServiceCollectionExtensions
 {

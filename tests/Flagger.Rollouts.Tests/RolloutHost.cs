@@ -1,13 +1,13 @@
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
-using Flagger.Functions.Rollouts;
+using Flagger.Rollouts;
 using Flagger.Testing.Canaries;
 using Flagger.Testing.Registry;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 
-namespace Flagger.Functions.Tests;
+namespace Flagger.Rollouts.Tests;
 
 /// <summary>
 /// The real orchestrator and activities on the in-process Durable Task host, over an in-memory world and

@@ -2,7 +2,7 @@ using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
 
-namespace Flagger.Functions.Rollouts;
+namespace Flagger.Rollouts;
 
 /// <summary>
 /// The three activities of a tick, as plain methods: the Function App and Flagger.Host run the same code.
