@@ -36,7 +36,7 @@ public sealed class CanarySweep(ICanaryCatalog catalog, ICanaryCluster cluster, 
                 continue;
             }
 
-            if (!RolloutSteps.IsActive(canary.Status))
+            if (!CanaryPhases.Ticks(canary.Status))
             {
                 var workload = await cluster.SyncWorkloadAsync(canary, now, cancellationToken);
                 if (workload.Problem is not null || !ChangeDetection.HasChanged(canary.Status!, workload.TargetRevision, workload.TrackedConfigs))

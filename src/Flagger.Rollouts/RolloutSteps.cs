@@ -11,11 +11,6 @@ namespace Flagger.Rollouts;
 /// </summary>
 public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, DecisionApplier applier, IRolloutStore store)
 {
-    /// <summary>Phases a rollout keeps ticking in; in the others the canary is idle until something changes.</summary>
-    public static bool IsActive(CanaryStatus? status) =>
-        status?.Paused == true || status?.Phase is null or CanaryPhase.Initializing or CanaryPhase.Waiting or
-            CanaryPhase.Progressing or CanaryPhase.WaitingPromotion or CanaryPhase.Promoting or CanaryPhase.Finalising;
-
     public async Task<ObserveResult> ObserveAsync(ObserveRequest request, CancellationToken cancellationToken)
     {
         var observation = await observer.ObserveAsync(request.Namespace, request.Name, request.Now, cancellationToken);
@@ -67,7 +62,7 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
     }
 
     private static TickOutcome Outcome(Canary canary, CanaryStatus? status, string summary) =>
-        new(status?.Phase, IsActive(status), canary.Analysis.GetInterval(), summary);
+        new(status?.Phase, CanaryPhases.Ticks(status), canary.Analysis.GetInterval(), summary);
 
     /// <summary>The revision under analysis, for the checkpoint (the registry's no-downgrade rule reads the cluster itself).</summary>
     private static string? Image(CanaryObservation observation) =>

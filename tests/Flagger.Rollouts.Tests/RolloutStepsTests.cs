@@ -72,16 +72,4 @@ public sealed class RolloutStepsTests
         Assert.Equal(3, observed.Sequence);
         Assert.Equal(2, (await store.GetCheckpointAsync("test", "podinfo", CancellationToken.None))!.Sequence);
     }
-
-    [Theory]
-    [InlineData(null, true)]
-    [InlineData(CanaryPhase.Progressing, true)]
-    [InlineData(CanaryPhase.WaitingPromotion, true)]
-    [InlineData(CanaryPhase.Initialized, false)]
-    [InlineData(CanaryPhase.Succeeded, false)]
-    [InlineData(CanaryPhase.Failed, false)]
-    public void IsActive_OnlyRunningPhasesKeepTheOrchestrationAlive(CanaryPhase? phase, bool active)
-    {
-        Assert.Equal(active, RolloutSteps.IsActive(phase is null ? null : new CanaryStatus { Phase = phase }));
-    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Flagger.Core.Model;
 using Flagger.Core.Workloads;
 
@@ -10,8 +11,28 @@ public sealed record CanaryObservation(
     WorkloadObservation Workload,
     RouteObservation Routes)
 {
+    private CanaryValidation? _validation;
+
+    public Canary Canary
+    {
+        get;
+        init
+        {
+            field = value;
+            _validation = null;
+        }
+    } = Canary;
+
     /// <summary>Run-time operations asked for since the last tick, applied in order.</summary>
     public IReadOnlyList<CanaryOperation> Operations { get; init; } = [];
+
+    /// <summary>
+    /// The Canary's validation, computed once for this observation and shared by the observer, the plan and the
+    /// decider (a copy made with <c>with</c> keeps it unless the Canary is replaced). Not serialised: an activity
+    /// that receives the observation validates the Canary it received.
+    /// </summary>
+    [JsonIgnore]
+    public CanaryValidation Validation => _validation ??= CanaryValidator.Validate(Canary);
 }
 
 /// <summary>The target Deployment and its primary copy, after the generated objects were converged.</summary>

@@ -16,23 +16,24 @@ public sealed class CanaryObserver(ICanaryCluster cluster, ITrafficRouter router
         }
 
         // Nothing is created for a suspended or invalid canary; the decision says why.
-        if (canary.Spec.Suspend || !CanaryValidator.Validate(canary).IsValid)
+        var unsynced = new CanaryObservation(canary, now, WorkloadObservation.Unusable("not synced"), RouteObservation.NotSynced);
+        if (canary.Spec.Suspend || !unsynced.Validation.IsValid)
         {
-            return new CanaryObservation(canary, now, WorkloadObservation.Unusable("not synced"), RouteObservation.NotSynced);
+            return unsynced;
         }
 
         var workload = await cluster.SyncWorkloadAsync(canary, now, cancellationToken);
         if (workload.Problem is not null)
         {
-            return new CanaryObservation(canary, now, workload, RouteObservation.NotSynced);
+            return unsynced with { Workload = workload };
         }
 
         // Traffic is not put on a primary that is still initializing (spec §2.4 steps 8–12).
-        var initializing = canary.Status?.Phase is null or CanaryPhase.Initializing;
+        var initializing = CanaryPhases.IsInitializing(canary.Status?.Phase);
         var routes = initializing && !canary.Spec.SkipAnalysis && !workload.Primary.IsReady
             ? RouteObservation.NotSynced
             : await router.SyncAsync(canary, cancellationToken);
 
-        return new CanaryObservation(canary, now, workload, routes);
+        return unsynced with { Workload = workload, Routes = routes };
     }
 }

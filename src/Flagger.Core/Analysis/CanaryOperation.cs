@@ -38,24 +38,27 @@ public static class CanaryOperations
     public static string? WhyNot(CanaryOperationKind kind, CanaryStatus? status)
     {
         var phase = status?.Phase;
+        if (!CanaryPhases.Allows(phase, kind))
+        {
+            var allowed = CanaryPhases.AllowedFor(kind);
+            return $"{kind.ToString().ToLowerInvariant()} needs a canary in {Join(allowed)}, not {Describe(phase)}";
+        }
+
         return kind switch
         {
-            CanaryOperationKind.Promote when phase is not (CanaryPhase.Progressing or CanaryPhase.WaitingPromotion) =>
-                $"promote needs a canary in Progressing or WaitingPromotion, not {Describe(phase)}",
-            CanaryOperationKind.Abort when phase is not (CanaryPhase.Waiting or CanaryPhase.Progressing or CanaryPhase.WaitingPromotion) =>
-                $"abort needs a canary in Waiting, Progressing or WaitingPromotion, not {Describe(phase)}",
-            CanaryOperationKind.Retry when phase is not CanaryPhase.Failed =>
-                $"retry needs a Failed canary, not {Describe(phase)}",
             CanaryOperationKind.Retry when string.IsNullOrEmpty(status?.LastAppliedSpec) || status.LastAppliedSpec == status.LastPromotedSpec =>
                 "retry needs a failed revision that differs from the promoted one",
             CanaryOperationKind.Pause when status?.Paused == true => "the canary is already paused",
             CanaryOperationKind.Resume when status?.Paused != true => "the canary is not paused",
-            CanaryOperationKind.Approve when phase is not (CanaryPhase.Initialized or CanaryPhase.Succeeded or CanaryPhase.Failed or
-                CanaryPhase.Waiting or CanaryPhase.Progressing or CanaryPhase.WaitingPromotion) =>
-                $"approve needs a canary waiting at a gate or running its analysis, not {Describe(phase)}",
             _ => null,
         };
     }
+
+    private static string Join(IReadOnlyList<CanaryPhase> phases) => phases.Count switch
+    {
+        1 => phases[0].ToString(),
+        _ => string.Join(", ", phases.Take(phases.Count - 1)) + " or " + phases[^1],
+    };
 
     private static string Describe(CanaryPhase? phase) => phase?.ToString() ?? "a canary that has not been initialized";
 }

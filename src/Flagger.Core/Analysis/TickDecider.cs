@@ -262,7 +262,7 @@ internal sealed class TickDecider
     /// </summary>
     private bool Validate()
     {
-        var validation = CanaryValidator.Validate(_canary);
+        var validation = _observation.Validation;
         var current = _status.Conditions?.FirstOrDefault(c => c.Type == ValidatedCondition.Type);
         var condition = ValidatedCondition.For(validation, current, _observation.Now);
         if (!ReferenceEquals(condition, current))
@@ -756,7 +756,7 @@ internal sealed class TickDecider
         Update(s =>
         {
             var next = s with { Phase = phase };
-            if (phase is not (CanaryPhase.Progressing or CanaryPhase.Waiting or CanaryPhase.Promoting))
+            if (!CanaryPhases.KeepsWeight(phase))
             {
                 next = next with
                 {
@@ -777,6 +777,11 @@ internal sealed class TickDecider
     private void Update(Func<CanaryStatus, CanaryStatus> change)
     {
         var next = change(_status);
+        if (!CanaryPhases.CanMove(_status.Phase, next.Phase))
+        {
+            throw new InvalidOperationException($"{Who}: the phase table has no move from {_status.Phase?.ToString() ?? "no phase"} to {next.Phase}");
+        }
+
         var now = _observation.Now;
         var promoted = next.Phase is { } phase ? PromotedCondition.For(phase, Kind, _status.Promoted, now) : null;
         _status = next with

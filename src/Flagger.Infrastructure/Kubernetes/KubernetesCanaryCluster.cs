@@ -52,7 +52,7 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
 
         var revision = PodTemplateHash.Compute(target.Spec.Template);
         var analysis = canary.Analysis;
-        var initializing = canary.Status?.Phase is null or CanaryPhase.Initializing;
+        var initializing = CanaryPhases.IsInitializing(canary.Status?.Phase);
         if (initializing || CanarySpecChanged(canary))
         {
             await Services.EnsureAsync(client, canary, selector.Selector, ServiceRole.Canary, cancellationToken);

@@ -81,7 +81,7 @@ public sealed class OperationTests
     [Theory]
     [InlineData(CanaryOperationKind.Promote, CanaryPhase.Succeeded, "promote needs a canary in Progressing or WaitingPromotion, not Succeeded")]
     [InlineData(CanaryOperationKind.Abort, CanaryPhase.Promoting, "abort needs a canary in Waiting, Progressing or WaitingPromotion, not Promoting")]
-    [InlineData(CanaryOperationKind.Retry, CanaryPhase.Progressing, "retry needs a Failed canary, not Progressing")]
+    [InlineData(CanaryOperationKind.Retry, CanaryPhase.Progressing, "retry needs a canary in Failed, not Progressing")]
     [InlineData(CanaryOperationKind.Resume, CanaryPhase.Progressing, "the canary is not paused")]
     public void WhyNot_OperationIllegalInThePhase_SaysWhy(CanaryOperationKind kind, CanaryPhase phase, string reason)
     {
