@@ -6,9 +6,12 @@ namespace Flagger.Rollouts;
 
 /// <summary>
 /// One orchestration per canary (instance <c>canary.{namespace}.{name}</c>): a tick as at most three
-/// activities (observe, checks when the tick needs any, apply), then a wait for the analysis interval or a
-/// signal (new image, operation), then <c>ContinueAsNew</c>. It ends when the canary is idle or deleted;
-/// the next push, operation or sweep starts it again. Names are a wire contract: do not rename.
+/// activities (observe, checks when the tick needs any, apply), then a wait until the next step is due or a
+/// signal (new image, operation), then <c>ContinueAsNew</c>. A signal only wakes the instance: the tick it
+/// runs applies the waiting operations, and steps only if the interval since the last step has passed (the
+/// decider's rule, from stored state). It ends when the canary is idle, no signal came within a short grace
+/// and its operation inbox is empty; the next push, operation or sweep starts it again. Names are a wire
+/// contract: do not rename.
 /// </summary>
 public static class CanaryRollout
 {
@@ -27,7 +30,7 @@ public static class CanaryRollout
     {
         var input = context.GetInput<RolloutInput>() ?? throw new InvalidOperationException("a rollout needs its canary");
         var observed = await context.CallActivityAsync<ObserveResult>(
-            Observe, new ObserveRequest(input.Namespace, input.Name, context.CurrentUtcDateTime, input.Operations), s_retry);
+            Observe, new ObserveRequest(input.Namespace, input.Name, context.CurrentUtcDateTime, input.Interval), s_retry);
         if (observed.Observation is null)
         {
             return null;
@@ -36,34 +39,34 @@ public static class CanaryRollout
         var report = observed.Plan is { } plan
             ? await context.CallActivityAsync<CheckReport>(Checks, new ChecksRequest(observed.Observation.Canary, plan), s_retry)
             : null;
-        var outcome = await context.CallActivityAsync<TickOutcome>(Apply, new ApplyRequest(observed.Observation, report, observed.Sequence), s_retry);
+        var outcome = await context.CallActivityAsync<TickOutcome>(Apply, new ApplyRequest(observed.Observation, report, observed.Context), s_retry);
 
         // An idle canary ends its orchestration, but not before a short grace: a signal raised while this
         // last tick ran (an operator's retry right after a rollback) would otherwise die with the instance.
-        var wait = outcome.Active ? input.Interval ?? outcome.Interval : input.IdleGrace ?? IdleGrace;
-        var signal = await NextSignalAsync(context, wait);
-        if (!outcome.Active && signal is null)
+        // Operations themselves are never lost with it: they wait in the inbox for the next start or sweep.
+        var wakeAt = outcome.Active ? outcome.NextTickAt.UtcDateTime : context.CurrentUtcDateTime + (input.IdleGrace ?? IdleGrace);
+        var signalled = await WaitForSignalAsync(context, wakeAt);
+        if (!outcome.Active && !signalled && !outcome.OperationsPending)
         {
             return outcome;
         }
 
-        IReadOnlyList<CanaryOperation> operations = signal?.Operation is { } operation ? [operation] : [];
-        context.ContinueAsNew(input with { Operations = operations }, preserveUnprocessedEvents: true);
+        context.ContinueAsNew(input, preserveUnprocessedEvents: false);
         return outcome;
     }
 
     /// <summary>Longer than the backend's queue polling (1 s on Azure Storage), so a signal raised during the last tick arrives in time.</summary>
     public static readonly TimeSpan IdleGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>The first signal within <paramref name="wait"/>, or null when the timer fires first.</summary>
-    private static async Task<RolloutSignal?> NextSignalAsync(TaskOrchestrationContext context, TimeSpan wait)
+    /// <summary>True when a signal came before <paramref name="wakeAt"/>, false when the timer fired first.</summary>
+    private static async Task<bool> WaitForSignalAsync(TaskOrchestrationContext context, DateTime wakeAt)
     {
         using var cancel = new CancellationTokenSource();
-        var timer = context.CreateTimer(context.CurrentUtcDateTime + wait, cancel.Token);
+        var timer = context.CreateTimer(wakeAt, cancel.Token);
         var signal = context.WaitForExternalEvent<RolloutSignal>(SignalEvent, cancel.Token);
         var first = await Task.WhenAny(timer, signal);
         // Synchronously: CancelAsync would run the losing task's callbacks off the orchestration's thread.
         cancel.Cancel();
-        return first == signal ? signal.Result : null;
+        return first == signal;
     }
 }

@@ -11,11 +11,12 @@ public sealed record SweepReport(IReadOnlyList<string> Started, IReadOnlyList<st
 
 /// <summary>
 /// The periodic resync (timer trigger; a hosted service in Flagger.Host): starts the rollout of every owned
-/// canary that is new, active without a running orchestration (after a restart or a reset task hub), or
-/// idle with a changed target (a GitOps or kubectl change, as Flagger would find it); forgets deleted
+/// canary that is new, active without a running orchestration (after a restart or a reset task hub), idle
+/// with operations waiting in its inbox, or idle with a changed target (a GitOps or kubectl change, as Flagger would find it); forgets deleted
 /// canaries; prunes old history and deliveries.
 /// </summary>
-public sealed class CanarySweep(ICanaryCatalog catalog, ICanaryCluster cluster, IRolloutStore store, IOptions<StateStoreOptions> state, TimeProvider time)
+public sealed class CanarySweep(
+    ICanaryCatalog catalog, ICanaryCluster cluster, IRolloutStore store, IOperationInbox inbox, IOptions<StateStoreOptions> state, TimeProvider time)
 {
     public async Task<SweepReport> RunAsync(DurableTaskClient client, IRolloutScheduler scheduler, CancellationToken cancellationToken)
     {
@@ -36,7 +37,7 @@ public sealed class CanarySweep(ICanaryCatalog catalog, ICanaryCluster cluster, 
                 continue;
             }
 
-            if (!CanaryPhases.Ticks(canary.Status))
+            if (!CanaryPhases.Ticks(canary.Status) && !await HasPendingOperationsAsync(target.Namespace, target.Name, cancellationToken))
             {
                 var workload = await cluster.SyncWorkloadAsync(canary, now, cancellationToken);
                 if (workload.Problem is not null || !ChangeDetection.HasChanged(canary.Status!, workload.TargetRevision, workload.TrackedConfigs))
@@ -57,11 +58,19 @@ public sealed class CanarySweep(ICanaryCatalog catalog, ICanaryCluster cluster, 
                 await cluster.GetCanaryAsync(checkpoint.Namespace, checkpoint.Name, cancellationToken) is null)
             {
                 await store.DeleteCheckpointAsync(checkpoint.Namespace, checkpoint.Name, cancellationToken);
+                await inbox.TrimAsync(checkpoint.Namespace, checkpoint.Name, long.MaxValue, cancellationToken);
                 removed.Add($"{checkpoint.Namespace}/{checkpoint.Name}");
             }
         }
 
         await store.PruneAsync(now - state.Value.HistoryRetention, now - state.Value.DeliveryTtl, cancellationToken);
         return new SweepReport(started, removed, owned.Count);
+    }
+
+    /// <summary>An operation accepted while the instance was ending (its wake-up had nobody to reach) still waits.</summary>
+    private async Task<bool> HasPendingOperationsAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var applied = (await store.GetCheckpointAsync(@namespace, name, cancellationToken))?.AppliedOperations ?? 0;
+        return (await inbox.PendingAsync(@namespace, name, applied, cancellationToken)).Count > 0;
     }
 }

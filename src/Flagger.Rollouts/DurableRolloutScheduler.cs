@@ -1,4 +1,3 @@
-using Flagger.Core.Analysis;
 using Flagger.Core.Ports;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -21,12 +20,11 @@ public sealed class DurableRolloutScheduler(DurableTaskClient client, TimeSpan? 
             return;
         }
 
-        IReadOnlyList<CanaryOperation> operations = signal.Operation is { } operation ? [operation] : [];
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(
                 CanaryRollout.Orchestrator,
-                new RolloutInput(@namespace, name, operations, interval, idleGrace),
+                new RolloutInput(@namespace, name, interval, idleGrace),
                 new StartOrchestrationOptions(instanceId),
                 cancellationToken);
         }

@@ -4,26 +4,37 @@ using Flagger.Core.Model;
 namespace Flagger.Rollouts;
 
 /// <summary>
-/// What one canary's orchestration carries from tick to tick (through <c>ContinueAsNew</c>): who it is and the
-/// operations asked for since the last tick. Everything else lives in the cluster and the state store.
+/// What one canary's orchestration carries from tick to tick (through <c>ContinueAsNew</c>): who it is, and
+/// test overrides. Everything else (the canary, its pending operations, when its next step is due) lives in
+/// the cluster and the state store, so a restarted or duplicated instance decides the same way.
 /// </summary>
 /// <param name="Interval">Overrides the canary's analysis interval (tests and the sandbox use short ones).</param>
 /// <param name="IdleGrace">How long an idle canary's instance waits for late signals before it ends; null: <see cref="CanaryRollout.IdleGrace"/>.</param>
-public sealed record RolloutInput(string Namespace, string Name, IReadOnlyList<CanaryOperation> Operations, TimeSpan? Interval = null, TimeSpan? IdleGrace = null)
+public sealed record RolloutInput(string Namespace, string Name, TimeSpan? Interval = null, TimeSpan? IdleGrace = null)
 {
     public static string InstanceId(string @namespace, string name) => $"canary.{@namespace}.{name}";
 }
 
-public sealed record ObserveRequest(string Namespace, string Name, DateTimeOffset Now, IReadOnlyList<CanaryOperation> Operations);
+/// <param name="Now">The orchestration's clock: every interval is measured on it.</param>
+/// <param name="Interval">The interval override of <see cref="RolloutInput.Interval"/>, if any.</param>
+public sealed record ObserveRequest(string Namespace, string Name, DateTimeOffset Now, TimeSpan? Interval = null);
+
+/// <summary>Where a tick stands in the canary's stored state, carried from observe to apply.</summary>
+/// <param name="Sequence">This tick's number for the canary (the last stored one plus one): it makes apply idempotent.</param>
+/// <param name="OperationsThrough">The number of the last inbox operation in the observation (or the last applied one when none is pending).</param>
+/// <param name="LastStepAt">When the last step ran, from the checkpoint.</param>
+/// <param name="Interval">The analysis interval in force (the override, else the canary's).</param>
+public sealed record TickContext(long Sequence, long OperationsThrough, DateTimeOffset? LastStepAt, TimeSpan Interval);
 
 /// <param name="Observation">Null when the Canary no longer exists: the orchestration ends.</param>
 /// <param name="Plan">The checks the tick needs, or null when it can be decided without any.</param>
-/// <param name="Sequence">This tick's number for the canary (the last stored one plus one): it makes apply idempotent.</param>
-public sealed record ObserveResult(CanaryObservation? Observation, CheckPlan? Plan, long Sequence);
+public sealed record ObserveResult(CanaryObservation? Observation, CheckPlan? Plan, TickContext Context);
 
 public sealed record ChecksRequest(Canary Canary, CheckPlan Plan);
 
-public sealed record ApplyRequest(CanaryObservation Observation, CheckReport? Report, long Sequence);
+public sealed record ApplyRequest(CanaryObservation Observation, CheckReport? Report, TickContext Context);
 
-/// <param name="Active">False once the canary is idle (Initialized, Succeeded, Failed): the orchestration ends.</param>
-public sealed record TickOutcome(CanaryPhase? Phase, bool Active, TimeSpan Interval, string Summary);
+/// <param name="Active">False once the canary is idle (Initialized, Succeeded, Failed): the orchestration may end.</param>
+/// <param name="NextTickAt">When the next tick is due on the orchestration's clock: the last step plus the interval.</param>
+/// <param name="OperationsPending">Operations arrived in the inbox after this tick's: an idle instance must not end yet.</param>
+public sealed record TickOutcome(CanaryPhase? Phase, bool Active, DateTimeOffset NextTickAt, string Summary, bool OperationsPending = false);

@@ -11,6 +11,7 @@ namespace Flagger.Rollouts.Tests;
 public sealed class CanaryApiTests
 {
     private readonly InMemoryRolloutStore _store = new();
+    private readonly InMemoryOperationInbox _inbox = new();
     private readonly InMemoryGateStore _gates = new();
     private readonly RecordingRolloutScheduler _scheduler = new();
 
@@ -23,7 +24,7 @@ public sealed class CanaryApiTests
             await arrange(world);
         }
 
-        return (new CanaryApi(world, _store, _gates, TimeProvider.System), world);
+        return (new CanaryApi(world, _store, _inbox, _gates, TimeProvider.System), world);
     }
 
     [Fact]
@@ -50,7 +51,7 @@ public sealed class CanaryApiTests
     }
 
     [Fact]
-    public async Task OperateAsync_Legal_WakesTheRolloutWithWhoAsked()
+    public async Task OperateAsync_Legal_StoresTheOperationWithWhoAskedThenWakesTheRollout()
     {
         var (api, _) = await CreateAsync(async world =>
         {
@@ -61,8 +62,43 @@ public sealed class CanaryApiTests
         var result = await api.OperateAsync("test", "podinfo", "Abort", null, "alice", _scheduler, CancellationToken.None);
 
         Assert.Equal(202, result.Status);
-        var signal = Assert.Single(_scheduler.Signals).Signal;
-        Assert.Equal((RolloutSignalKind.Operation, CanaryOperationKind.Abort, "alice"), (signal.Kind, signal.Operation!.Kind, signal.Operation.By));
+        Assert.Equal(1, ((AcceptedOperation)result.Body!).Number);
+        var queued = Assert.Single(await _inbox.PendingAsync("test", "podinfo", 0, CancellationToken.None));
+        Assert.Equal((1L, CanaryOperationKind.Abort, "alice"), (queued.Number, queued.Operation.Kind, queued.Operation.By));
+        Assert.Equal(RolloutSignal.Operation, Assert.Single(_scheduler.Signals).Signal);
+    }
+
+    [Fact]
+    public async Task OperateAsync_StorageDown_WakesNothingAndQueuesNothing()
+    {
+        var (api, _) = await CreateAsync(async world =>
+        {
+            world.UpdateTarget("podinfo:2.0.0");
+            await world.TicksAsync(2);
+        });
+        _inbox.EnqueueFailures.Enqueue(new IOException("table storage unreachable"));
+
+        await Assert.ThrowsAsync<IOException>(() => api.OperateAsync("test", "podinfo", "abort", null, "alice", _scheduler, CancellationToken.None));
+
+        Assert.Empty(await _inbox.PendingAsync("test", "podinfo", 0, CancellationToken.None));
+        Assert.Empty(_scheduler.Signals);
+    }
+
+    [Fact]
+    public async Task OperateAsync_SeveralOperations_AreNumberedInTheOrderAccepted()
+    {
+        var (api, _) = await CreateAsync(async world =>
+        {
+            world.UpdateTarget("podinfo:2.0.0");
+            await world.TicksAsync(2);
+        });
+
+        await api.OperateAsync("test", "podinfo", "pause", null, "alice", _scheduler, CancellationToken.None);
+        await api.OperateAsync("test", "podinfo", "approve", WebhookType.ConfirmPromotion, "bob", _scheduler, CancellationToken.None);
+        await api.OperateAsync("test", "podinfo", "abort", null, "carol", _scheduler, CancellationToken.None);
+
+        var pending = await _inbox.PendingAsync("test", "podinfo", 0, CancellationToken.None);
+        Assert.Equal([(1L, "alice"), (2L, "bob"), (3L, "carol")], pending.Select(p => (p.Number, p.Operation.By!)));
     }
 
     [Fact]
@@ -85,7 +121,7 @@ public sealed class CanaryApiTests
 
         Assert.Equal(202, result.Status);
         Assert.Equal(200, (await endpoints.HandleAsync(GateEndpoints.Check, Payload, CancellationToken.None)).StatusCode);
-        Assert.Equal(WebhookType.ConfirmPromotion, Assert.Single(_scheduler.Signals).Signal.Operation!.Detail);
+        Assert.Equal(WebhookType.ConfirmPromotion, Assert.Single(await _inbox.PendingAsync("test", "podinfo", 0, CancellationToken.None)).Operation.Detail);
     }
 
     [Fact]

@@ -23,9 +23,9 @@ public sealed class CanaryRolloutOrchestratorTests
     [Fact]
     public async Task RunAsync_CanaryDeleted_EndsWithoutApplyingOrWaiting()
     {
-        var context = Context(new RolloutInput("test", "podinfo", []));
+        var context = Context(new RolloutInput("test", "podinfo"));
         context.Setup(c => c.CallActivityAsync<ObserveResult>(new TaskName(CanaryRollout.Observe), It.IsAny<ObserveRequest>(), It.IsAny<TaskOptions>()))
-            .ReturnsAsync(new ObserveResult(null, null, 0));
+            .ReturnsAsync(new ObserveResult(null, null, new TickContext(0, 0, null, TimeSpan.Zero)));
 
         var outcome = await CanaryRollout.RunAsync(context.Object);
 
@@ -38,11 +38,11 @@ public sealed class CanaryRolloutOrchestratorTests
     {
         var canary = new Canary { Metadata = new k8s.Models.V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" } };
         var observation = new CanaryObservation(canary, s_now, new WorkloadObservation("rev", new Dictionary<string, string>(), Readiness.Ready, Readiness.Ready), RouteObservation.Ready(100, 0));
-        var context = Context(new RolloutInput("test", "podinfo", []));
+        var context = Context(new RolloutInput("test", "podinfo"));
         context.Setup(c => c.CallActivityAsync<ObserveResult>(new TaskName(CanaryRollout.Observe), It.Is<ObserveRequest>(r => r.Now == s_now), It.IsAny<TaskOptions>()))
-            .ReturnsAsync(new ObserveResult(observation, null, 7));
-        context.Setup(c => c.CallActivityAsync<TickOutcome>(new TaskName(CanaryRollout.Apply), It.Is<ApplyRequest>(r => r.Sequence == 7 && r.Report == null), It.IsAny<TaskOptions>()))
-            .ReturnsAsync(new TickOutcome(CanaryPhase.Succeeded, false, TimeSpan.FromMinutes(1), "Promotion completed!"));
+            .ReturnsAsync(new ObserveResult(observation, null, new TickContext(7, 0, null, TimeSpan.FromMinutes(1))));
+        context.Setup(c => c.CallActivityAsync<TickOutcome>(new TaskName(CanaryRollout.Apply), It.Is<ApplyRequest>(r => r.Context.Sequence == 7 && r.Report == null), It.IsAny<TaskOptions>()))
+            .ReturnsAsync(new TickOutcome(CanaryPhase.Succeeded, false, s_now.AddMinutes(1), "Promotion completed!"));
         context.Setup(c => c.CreateTimer(s_now + CanaryRollout.IdleGrace, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
         context.Setup(c => c.WaitForExternalEvent<Core.Ports.RolloutSignal>(CanaryRollout.SignalEvent, It.IsAny<CancellationToken>()))
             .Returns(new TaskCompletionSource<Core.Ports.RolloutSignal>().Task);
@@ -54,23 +54,59 @@ public sealed class CanaryRolloutOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_SignalDuringTheIdleGrace_ContinuesWithTheOperation()
+    public async Task RunAsync_SignalDuringTheIdleGrace_ContinuesSoTheNextTickDrainsTheInbox()
     {
-        var canary = new Canary { Metadata = new k8s.Models.V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" } };
-        var observation = new CanaryObservation(canary, s_now, new WorkloadObservation("rev", new Dictionary<string, string>(), Readiness.Ready, Readiness.Ready), RouteObservation.Ready(100, 0));
-        var retry = new CanaryOperation(CanaryOperationKind.Retry, "ops", s_now);
-        var context = Context(new RolloutInput("test", "podinfo", []));
-        context.Setup(c => c.CallActivityAsync<ObserveResult>(new TaskName(CanaryRollout.Observe), It.IsAny<ObserveRequest>(), It.IsAny<TaskOptions>()))
-            .ReturnsAsync(new ObserveResult(observation, null, 3));
-        context.Setup(c => c.CallActivityAsync<TickOutcome>(new TaskName(CanaryRollout.Apply), It.IsAny<ApplyRequest>(), It.IsAny<TaskOptions>()))
-            .ReturnsAsync(new TickOutcome(CanaryPhase.Failed, false, TimeSpan.FromMinutes(1), "Canary failed!"));
+        var context = Context(new RolloutInput("test", "podinfo"));
+        SetupTick(context, new TickOutcome(CanaryPhase.Failed, false, s_now.AddMinutes(1), "Canary failed!"));
         context.Setup(c => c.CreateTimer(s_now + CanaryRollout.IdleGrace, It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource().Task);
         context.Setup(c => c.WaitForExternalEvent<Core.Ports.RolloutSignal>(CanaryRollout.SignalEvent, It.IsAny<CancellationToken>()))
-            .ReturnsAsync(Core.Ports.RolloutSignal.For(retry));
-        context.Setup(c => c.ContinueAsNew(It.Is<RolloutInput>(i => i.Operations.Single() == retry), true));
+            .ReturnsAsync(Core.Ports.RolloutSignal.Operation);
+        context.Setup(c => c.ContinueAsNew(It.Is<RolloutInput>(i => i.Name == "podinfo"), false));
 
         await CanaryRollout.RunAsync(context.Object);
 
         context.VerifyAll();
+    }
+
+    [Fact]
+    public async Task RunAsync_IdleWithOperationsPending_ContinuesInsteadOfEnding()
+    {
+        var context = Context(new RolloutInput("test", "podinfo"));
+        SetupTick(context, new TickOutcome(CanaryPhase.Failed, false, s_now.AddMinutes(1), "Canary failed!", OperationsPending: true));
+        context.Setup(c => c.CreateTimer(s_now + CanaryRollout.IdleGrace, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        context.Setup(c => c.WaitForExternalEvent<Core.Ports.RolloutSignal>(CanaryRollout.SignalEvent, It.IsAny<CancellationToken>()))
+            .Returns(new TaskCompletionSource<Core.Ports.RolloutSignal>().Task);
+        context.Setup(c => c.ContinueAsNew(It.IsAny<RolloutInput>(), false));
+
+        await CanaryRollout.RunAsync(context.Object);
+
+        context.VerifyAll();
+    }
+
+    [Fact]
+    public async Task RunAsync_Active_WaitsUntilTheNextStepIsDueNotAWholeIntervalFromNow()
+    {
+        // The last step ran 40 s ago with a 60 s interval: the timer is set 20 s ahead, on the stored clock.
+        var context = Context(new RolloutInput("test", "podinfo"));
+        var due = s_now.AddSeconds(20);
+        SetupTick(context, new TickOutcome(CanaryPhase.Progressing, true, due, "Advance podinfo.test canary weight 20"));
+        context.Setup(c => c.CreateTimer(due, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        context.Setup(c => c.WaitForExternalEvent<Core.Ports.RolloutSignal>(CanaryRollout.SignalEvent, It.IsAny<CancellationToken>()))
+            .Returns(new TaskCompletionSource<Core.Ports.RolloutSignal>().Task);
+        context.Setup(c => c.ContinueAsNew(It.IsAny<RolloutInput>(), false));
+
+        await CanaryRollout.RunAsync(context.Object);
+
+        context.VerifyAll();
+    }
+
+    private static void SetupTick(Mock<TaskOrchestrationContext> context, TickOutcome outcome)
+    {
+        var canary = new Canary { Metadata = new k8s.Models.V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" } };
+        var observation = new CanaryObservation(canary, s_now, new WorkloadObservation("rev", new Dictionary<string, string>(), Readiness.Ready, Readiness.Ready), RouteObservation.Ready(100, 0));
+        context.Setup(c => c.CallActivityAsync<ObserveResult>(new TaskName(CanaryRollout.Observe), It.IsAny<ObserveRequest>(), It.IsAny<TaskOptions>()))
+            .ReturnsAsync(new ObserveResult(observation, null, new TickContext(3, 0, null, TimeSpan.FromMinutes(1))));
+        context.Setup(c => c.CallActivityAsync<TickOutcome>(new TaskName(CanaryRollout.Apply), It.IsAny<ApplyRequest>(), It.IsAny<TaskOptions>()))
+            .ReturnsAsync(outcome);
     }
 }

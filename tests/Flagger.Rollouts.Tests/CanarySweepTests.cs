@@ -13,7 +13,7 @@ namespace Flagger.Rollouts.Tests;
 public sealed class CanarySweepTests
 {
     private static CanarySweep Sweep(RolloutHost host, InMemoryCanaryCatalog catalog) =>
-        new(catalog, host.World, host.Store, Options.Create(new StateStoreOptions()), TimeProvider.System);
+        new(catalog, host.World, host.Store, host.Inbox, Options.Create(new StateStoreOptions()), TimeProvider.System);
 
     [Fact]
     public async Task RunAsync_NewCanary_StartsItsRollout()
@@ -26,6 +26,23 @@ public sealed class CanarySweepTests
         Assert.Equal(["test/podinfo"], report.Started);
         await host.CompletedAsync();
         Assert.Equal(CanaryPhase.Initialized, host.Phase);
+    }
+
+    [Fact]
+    public async Task RunAsync_IdleWithAnOperationWhoseWakeUpWasLost_StartsTheRolloutThatAppliesIt()
+    {
+        await using var host = await RolloutHost.StartAsync(new InMemoryWorld(Podinfo.Canary().Build()));
+        var catalog = new InMemoryCanaryCatalog().Add("test", "podinfo", "podinfo:1.0.0");
+        await host.StartAsync();
+        await host.CompletedAsync();
+        // Accepted while the instance was ending: stored, but its signal reached nobody.
+        await host.Inbox.EnqueueAsync("test", "podinfo", new Core.Analysis.CanaryOperation(Core.Analysis.CanaryOperationKind.Pause, "ops", DateTimeOffset.UtcNow), CancellationToken.None);
+
+        var report = await Sweep(host, catalog).RunAsync(host.Client, host.Scheduler, CancellationToken.None);
+
+        Assert.Equal(["test/podinfo"], report.Started);
+        await host.UntilAsync(() => host.World.Canary.Status?.Paused == true);
+        Assert.Empty(await host.Inbox.PendingAsync("test", "podinfo", 0, CancellationToken.None));
     }
 
     [Fact]

@@ -19,17 +19,20 @@ internal sealed class RolloutHost : IAsyncDisposable
 
     private readonly DurableTaskTestHost _host;
 
-    private RolloutHost(DurableTaskTestHost host, InMemoryWorld world, InMemoryRolloutStore store)
+    private RolloutHost(DurableTaskTestHost host, InMemoryWorld world, InMemoryRolloutStore store, InMemoryOperationInbox inbox)
     {
         _host = host;
         World = world;
         Store = store;
+        Inbox = inbox;
         Scheduler = new DurableRolloutScheduler(host.Client, Interval, idleGrace: TimeSpan.FromMilliseconds(200));
     }
 
     public InMemoryWorld World { get; }
 
     public InMemoryRolloutStore Store { get; }
+
+    public InMemoryOperationInbox Inbox { get; }
 
     public DurableRolloutScheduler Scheduler { get; }
 
@@ -43,7 +46,8 @@ internal sealed class RolloutHost : IAsyncDisposable
     public static async Task<RolloutHost> StartAsync(InMemoryWorld world, InMemoryRolloutStore? store = null, Func<RolloutSteps, RolloutSteps>? wrap = null)
     {
         store ??= new InMemoryRolloutStore();
-        var steps = new RolloutSteps(new CanaryObserver(world, world), new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store);
+        var inbox = new InMemoryOperationInbox();
+        var steps = new RolloutSteps(new CanaryObserver(world, world), new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store, inbox);
         RolloutHost? created = null;
         var host = await DurableTaskTestHost.StartAsync(registry =>
         {
@@ -64,15 +68,19 @@ internal sealed class RolloutHost : IAsyncDisposable
                 return steps.ApplyAsync(request, CancellationToken.None);
             });
         });
-        created = new RolloutHost(host, world, store);
+        created = new RolloutHost(host, world, store, inbox);
         return created;
     }
 
     public Task StartAsync() => Scheduler.StartOrSignalAsync(World.Canary.Metadata.NamespaceProperty, World.Canary.Metadata.Name, Core.Ports.RolloutSignal.Resync, CancellationToken.None);
 
-    public Task SignalAsync(CanaryOperationKind kind) =>
-        Scheduler.StartOrSignalAsync(World.Canary.Metadata.NamespaceProperty, World.Canary.Metadata.Name,
-            Core.Ports.RolloutSignal.For(new CanaryOperation(kind, "tester", DateTimeOffset.UtcNow)), CancellationToken.None);
+    /// <summary>What the operation API does: the operation into the inbox, then a wake-up.</summary>
+    public async Task SignalAsync(CanaryOperationKind kind)
+    {
+        var (ns, name) = (World.Canary.Metadata.NamespaceProperty, World.Canary.Metadata.Name);
+        await Inbox.EnqueueAsync(ns, name, new CanaryOperation(kind, "tester", DateTimeOffset.UtcNow), CancellationToken.None);
+        await Scheduler.StartOrSignalAsync(ns, name, Core.Ports.RolloutSignal.Operation, CancellationToken.None);
+    }
 
     /// <summary>Waits until the orchestration has ended (the canary is idle again).</summary>
     public async Task<OrchestrationMetadata> CompletedAsync(TimeSpan? timeout = null)

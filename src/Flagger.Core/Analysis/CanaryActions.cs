@@ -62,6 +62,9 @@ public sealed record TickDecision(
     CheckReport Checks,
     string Summary)
 {
+    /// <summary>The tick went past its operations: a step was due (or the phase is not paced), so it counts as a step.</summary>
+    public bool Stepped { get; init; }
+
     [JsonIgnore]
     public IEnumerable<string> EventMessages => Actions.OfType<RecordEvent>().Select(e => e.Message);
 }

@@ -23,8 +23,15 @@ public sealed record CanaryObservation(
         }
     } = Canary;
 
-    /// <summary>Run-time operations asked for since the last tick, applied in order.</summary>
+    /// <summary>Run-time operations asked for since the last tick, applied in order (an abort first).</summary>
     public IReadOnlyList<CanaryOperation> Operations { get; init; } = [];
+
+    /// <summary>
+    /// When the next step may happen: the last step's time plus the analysis interval, from stored state. Before
+    /// it, a tick in a paced phase (<see cref="CanaryPhases.IsPaced"/>) applies operations and nothing else, so
+    /// a wake-up (a push, an operation, a redelivery) never shortens an interval. Null: due now.
+    /// </summary>
+    public DateTimeOffset? StepDueAt { get; init; }
 
     /// <summary>
     /// The Canary's validation, computed once for this observation and shared by the observer, the plan and the

@@ -18,6 +18,7 @@ internal sealed class TickDecider
     private readonly List<StageResult> _stages = [];
     private CanaryStatus _status;
     private bool _statusChanged;
+    private bool _stepped;
 
     public TickDecider(CanaryObservation observation, ICheckResults checks)
     {
@@ -48,7 +49,7 @@ internal sealed class TickDecider
     {
         Tick();
         var summary = _actions.OfType<RecordEvent>().LastOrDefault()?.Message ?? "No change";
-        return new TickDecision(_actions, _statusChanged ? _status : null, new CheckReport(_stages), summary);
+        return new TickDecision(_actions, _statusChanged ? _status : null, new CheckReport(_stages), summary) { Stepped = _stepped };
     }
 
     private void Tick()
@@ -78,6 +79,14 @@ internal sealed class TickDecider
         {
             return;
         }
+
+        // Time is the analysis's: whatever woke this tick, a paced phase steps only once its interval has passed.
+        if (CanaryPhases.IsPaced(Phase) && _observation.StepDueAt is { } due && _observation.Now < due)
+        {
+            return;
+        }
+
+        _stepped = true;
 
         if (Workload.Problem is { } problem)
         {
@@ -208,13 +217,15 @@ internal sealed class TickDecider
     }
 
     /// <summary>
-    /// Run-time operations, in the order they were asked for. Promote and abort act at once, whatever the
-    /// readiness (they are a human's call); an operation the phase does not allow is reported and dropped.
-    /// True when the tick goes on.
+    /// Run-time operations, each exactly once, in the order they were asked for, except that an abort wins: it
+    /// is applied first, and the others are then judged against the rolled-back canary. Promote and abort act at
+    /// once, whatever the readiness or the interval (they are a human's call), and end the tick once every
+    /// operation was judged; an operation the phase does not allow is reported and dropped. True when the tick goes on.
     /// </summary>
     private bool ApplyOperations()
     {
-        foreach (var operation in _observation.Operations)
+        var carryOn = true;
+        foreach (var operation in _observation.Operations.OrderBy(o => o.Kind == CanaryOperationKind.Abort ? 0 : 1))
         {
             var by = operation.By ?? "an operator";
             if (CanaryOperations.WhyNot(operation.Kind, _status) is { } reason)
@@ -243,17 +254,19 @@ internal sealed class TickDecider
                 case CanaryOperationKind.Abort:
                     Event(EventSeverity.Warning, $"Rolling back {Who} aborted by {by}");
                     RollBack(RollbackCause.Aborted, by);
-                    return false;
+                    carryOn = false;
+                    break;
                 case CanaryOperationKind.Promote:
                     Event(EventSeverity.Info, $"Promoting {Who} now, asked by {by}: the rest of the analysis is skipped");
                     Event(EventSeverity.Info, $"Copying {TargetWho} template spec to {PrimaryWho}");
                     _actions.Add(new PromotePrimary());
                     SetPhase(CanaryPhase.Promoting);
-                    return false;
+                    carryOn = false;
+                    break;
             }
         }
 
-        return true;
+        return carryOn;
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ namespace Flagger.Core.Ports;
 
 /// <summary>
 /// Starts a canary's rollout, or wakes the one already running (instance <c>canary.{namespace}.{name}</c>).
-/// Idempotent: the instance id is deterministic, and a signal carries what caused it.
+/// Idempotent: the instance id is deterministic, and a signal only says what caused it.
 /// </summary>
 public interface IRolloutScheduler
 {
@@ -15,22 +15,23 @@ public enum RolloutSignalKind
     /// <summary>A registry push set a new image on the target.</summary>
     NewImage,
 
-    /// <summary>An operator asked for an operation (promote, abort, retry, pause, resume).</summary>
+    /// <summary>An operator's operation (promote, abort, retry, pause, resume, approve) is waiting in the inbox.</summary>
     Operation,
 
     /// <summary>The periodic sweep found a change or an active canary without a running rollout.</summary>
     Resync,
 }
 
-/// <summary>Why a rollout is started or woken.</summary>
-/// <param name="Image">The image now on the target (<see cref="RolloutSignalKind.NewImage"/>).</param>
-/// <param name="EventId">The registry event behind the signal, so a receiver can tell a repeat from a new push.</param>
-/// <param name="Operation">The operation asked for (<see cref="RolloutSignalKind.Operation"/>).</param>
-public sealed record RolloutSignal(RolloutSignalKind Kind, string? Image, string? EventId, Analysis.CanaryOperation? Operation = null)
+/// <summary>
+/// Why a rollout is started or woken. A signal carries nothing to act on: operations wait in the
+/// <see cref="IOperationInbox"/> and the target's image is read from the cluster, so a lost, repeated or
+/// reordered signal changes nothing but when the next tick runs.
+/// </summary>
+public sealed record RolloutSignal(RolloutSignalKind Kind)
 {
-    public static RolloutSignal NewImage(string image, string eventId) => new(RolloutSignalKind.NewImage, image, eventId);
+    public static readonly RolloutSignal NewImage = new(RolloutSignalKind.NewImage);
 
-    public static RolloutSignal For(Analysis.CanaryOperation operation) => new(RolloutSignalKind.Operation, null, null, operation);
+    public static readonly RolloutSignal Operation = new(RolloutSignalKind.Operation);
 
-    public static readonly RolloutSignal Resync = new(RolloutSignalKind.Resync, null, null);
+    public static readonly RolloutSignal Resync = new(RolloutSignalKind.Resync);
 }

@@ -43,7 +43,14 @@ public sealed record CanaryCheckpoint(
     int PrimaryWeight,
     int CanaryWeight,
     string? Image,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>When the last tick that was allowed to step ran (the orchestration's clock); the next step is due an interval later.</summary>
+    public DateTimeOffset? LastStepAt { get; init; }
+
+    /// <summary>The number of the last inbox operation this canary's ticks applied (<see cref="IOperationInbox"/>).</summary>
+    public long AppliedOperations { get; init; }
+}
 
 /// <summary>One tick: its decision, the values measured and the webhook answers.</summary>
 public sealed record HistoryEntry(

@@ -10,7 +10,7 @@ namespace Flagger.Infrastructure.State;
 
 public static class TableStateServiceCollectionExtensions
 {
-    /// <summary>The Table Storage state: <see cref="StateStoreOptions"/> (validated at start), the table client, <see cref="IRolloutStore"/> and <see cref="IGateStore"/>.</summary>
+    /// <summary>The Table Storage state: <see cref="StateStoreOptions"/> (validated at start), the table client, <see cref="IRolloutStore"/>, <see cref="IOperationInbox"/> and <see cref="IGateStore"/>.</summary>
     public static IServiceCollection AddTableState(this IServiceCollection services)
     {
         services.AddOptions<StateStoreOptions>()
@@ -20,6 +20,7 @@ public static class TableStateServiceCollectionExtensions
         services.TryAddSingleton(provider => CreateServiceClient(provider.GetRequiredService<IOptions<StateStoreOptions>>().Value));
         services.TryAddSingleton<TableRolloutStore>();
         services.TryAddSingleton<IRolloutStore>(provider => provider.GetRequiredService<TableRolloutStore>());
+        services.TryAddSingleton<IOperationInbox, TableOperationInbox>();
 
         // Durable gates replace the in-memory ones, whichever was registered first.
         services.RemoveAll<IGateStore>();

@@ -12,6 +12,9 @@ public sealed record ApiResult(int Status, object? Body)
 
 public sealed record ApiError(string Error);
 
+/// <summary>An operation accepted into the canary's inbox; <paramref name="Number"/> is its place there (the history lists it once applied).</summary>
+public sealed record AcceptedOperation(long Number, CanaryOperationKind Kind, string? By, DateTimeOffset At, string? Detail);
+
 public sealed record CanarySummary(string Namespace, string Name, string? Phase, int CanaryWeight, int PrimaryWeight, int FailedChecks, long Ticks, DateTimeOffset UpdatedAt);
 
 public sealed record CanaryDetail(
@@ -33,9 +36,9 @@ public sealed record CanaryDetail(
 /// <summary>
 /// The operator's HTTP API over canaries (list, status, history, operations), as plain handlers: the
 /// Function App and Flagger.Host map the same routes to them. Operations are checked against the phase
-/// (409 with the reason), then wake the canary's rollout at once; the tick records who asked.
+/// (409 with the reason), stored in the canary's operation inbox, then wake its rollout; the tick records who asked.
 /// </summary>
-public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IGateStore gates, TimeProvider time)
+public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IOperationInbox inbox, IGateStore gates, TimeProvider time)
 {
     public static readonly IReadOnlySet<string> Gates = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -118,8 +121,11 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IGate
             await gates.OpenAsync(GateKey.Confirm(name, @namespace), cancellationToken);
         }
 
-        await scheduler.StartOrSignalAsync(@namespace, name, RolloutSignal.For(request), cancellationToken);
-        return new ApiResult(202, request);
+        // Stored before the wake-up: once this answers 202 the operation survives a lost signal, an instance
+        // that was just ending, or this process dying; the next tick or sweep applies it.
+        var number = await inbox.EnqueueAsync(@namespace, name, request, cancellationToken);
+        await scheduler.StartOrSignalAsync(@namespace, name, RolloutSignal.Operation, cancellationToken);
+        return new ApiResult(202, new AcceptedOperation(number, request.Kind, request.By, request.At, request.Detail));
     }
 
     private static ApiResult NotFound(string @namespace, string name) => ApiResult.Error(404, $"canary {@namespace}/{name} not found");
