@@ -256,6 +256,11 @@ internal sealed class TickDecider
                     RollBack(RollbackCause.Aborted, by);
                     carryOn = false;
                     break;
+                case CanaryOperationKind.Promote when ChangeDetection.HasChanged(_status, Workload.TargetRevision, Workload.TrackedConfigs):
+                    // Promotion copies the target as it is now: never a revision that was not under analysis.
+                    Event(EventSeverity.Warning,
+                        $"Operation Promote on {Who} refused: {TargetWho} changed since this run began; the new revision's analysis starts at the next step");
+                    break;
                 case CanaryOperationKind.Promote:
                     Event(EventSeverity.Info, $"Promoting {Who} now, asked by {by}: the rest of the analysis is skipped");
                     Event(EventSeverity.Info, $"Copying {TargetWho} template spec to {PrimaryWho}");
