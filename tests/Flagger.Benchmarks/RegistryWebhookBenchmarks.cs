@@ -127,6 +127,8 @@ public class RegistryWebhookBenchmarks
         public Task<ImagePatchOutcome> SetImageAsync(CanaryTarget target, string container, string image, DateTimeOffset pushedAt, CancellationToken cancellationToken) =>
             Task.FromResult(ImagePatchOutcome.Patched);
 
+        public Task WarnAsync(CanaryTarget target, string message, CancellationToken cancellationToken) => Task.CompletedTask;
+
         private static CanaryTarget Target(string name, string image) =>
             new("test", name, s_noAnnotations, name, "1", [new TargetContainer("app", image)], null);
     }

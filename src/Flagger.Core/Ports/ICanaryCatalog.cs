@@ -18,6 +18,9 @@ public interface ICanaryCatalog
     /// applied push. Other containers and fields are left alone.
     /// </summary>
     Task<ImagePatchOutcome> SetImageAsync(CanaryTarget target, string container, string image, DateTimeOffset pushedAt, CancellationToken cancellationToken);
+
+    /// <summary>Records a Warning Event on the target's Canary (why a push was not deployed). Never throws for the cluster's refusal.</summary>
+    Task WarnAsync(CanaryTarget target, string message, CancellationToken cancellationToken);
 }
 
 /// <param name="Annotations">The Canary's annotations (where the image policy is).</param>
@@ -30,7 +33,17 @@ public sealed record CanaryTarget(
     string Deployment,
     string? ResourceVersion,
     IReadOnlyList<TargetContainer> Containers,
-    DateTimeOffset? LastPushAt);
+    DateTimeOffset? LastPushAt)
+{
+    /// <summary>
+    /// Why no push may be deployed to this target, or null: the Canary is invalid, or not initialised yet (its
+    /// primary does not exist), so a new image would reach every user of the workload without an analysis.
+    /// </summary>
+    public string? Blocked { get; init; }
+
+    /// <summary>The Canary's uid, for Events that name it.</summary>
+    public string? Uid { get; init; }
+}
 
 public sealed record TargetContainer(string Name, string Image);
 

@@ -1,20 +1,26 @@
 using System.Net;
 using System.Text.Json;
+using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Infrastructure.Kubernetes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Flagger.Infrastructure.Registry;
 
 /// <summary>
 /// Canaries and their target Deployments through the API server: the Canaries of the watched namespaces (all
-/// when none are set) matching the label selector, each with its target's containers.
+/// when none are set) matching the label selector, each with its target's containers. Canaries are read one
+/// by one from the list: one that cannot be read (a value the CRD schema allows but the model cannot hold)
+/// is logged, given a Warning Event, and skipped, and every other canary carries on. A target of an invalid
+/// or uninitialised Canary is listed as <see cref="CanaryTarget.Blocked"/>: a push never deploys to it.
 /// </summary>
-public sealed class KubernetesCanaryCatalog(IKubernetes client, IOptions<RegistryOptions> options) : ICanaryCatalog
+public sealed partial class KubernetesCanaryCatalog(
+    IKubernetes client, IOptions<RegistryOptions> options, IEventRecorder events, ILogger<KubernetesCanaryCatalog> logger) : ICanaryCatalog
 {
     private const int ParallelReads = 8;
 
@@ -94,7 +100,57 @@ public sealed class KubernetesCanaryCatalog(IKubernetes client, IOptions<Registr
         return canaries;
     }
 
-    private static List<Canary> ReadList(object raw) => [.. KubernetesJson.Deserialize<CanaryList>(((JsonElement)raw).GetRawText()).Items];
+    private List<Canary> ReadList(object raw)
+    {
+        var canaries = new List<Canary>();
+        var list = (JsonElement)raw;
+        if (!list.TryGetProperty("items", out var items) || items.ValueKind != JsonValueKind.Array)
+        {
+            return canaries;
+        }
+
+        foreach (var item in items.EnumerateArray())
+        {
+            try
+            {
+                canaries.Add(KubernetesJson.Deserialize<Canary>(item.GetRawText()));
+            }
+            catch (Exception e) when (e is JsonException or FormatException or OverflowException or InvalidOperationException)
+            {
+                Unreadable(item, e);
+            }
+        }
+
+        return canaries;
+    }
+
+    /// <summary>Logs the unreadable Canary and puts a Warning Event on it (fire and forget: the recorder never throws).</summary>
+    private void Unreadable(JsonElement item, Exception error)
+    {
+        var metadata = item.TryGetProperty("metadata", out var m) ? m : default;
+        string? Read(string property) =>
+            metadata.ValueKind == JsonValueKind.Object && metadata.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()
+                : null;
+
+        var (ns, name) = (Read("namespace") ?? "", Read("name") ?? "");
+        var message = $"Canary {name}.{ns} cannot be read and is skipped: {error.Message}";
+        LogUnreadable(logger, ns, name, error.Message);
+        if (ns.Length > 0 && name.Length > 0)
+        {
+            var stub = new Canary { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Uid = Read("uid") } };
+            _ = events.RecordAsync(stub, new RecordEvent(EventSeverity.Error, message, null), CancellationToken.None);
+        }
+    }
+
+    public Task WarnAsync(CanaryTarget target, string message, CancellationToken cancellationToken) =>
+        events.RecordAsync(
+            new Canary { Metadata = new V1ObjectMeta { Name = target.Name, NamespaceProperty = target.Namespace, Uid = target.Uid } },
+            new RecordEvent(EventSeverity.Warning, message, null),
+            cancellationToken);
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Canary {CanaryNamespace}/{CanaryName} cannot be read and is skipped: {Error}")]
+    private static partial void LogUnreadable(ILogger logger, string canaryNamespace, string canaryName, string error);
 
     private async Task<CanaryTarget?> ReadTargetAsync(Canary canary, CancellationToken cancellationToken)
     {
@@ -109,7 +165,12 @@ public sealed class KubernetesCanaryCatalog(IKubernetes client, IOptions<Registr
             () => client.AppsV1.ReadNamespacedDeploymentAsync(reference.Name, ns, cancellationToken: cancellationToken));
         if (deployment is null)
         {
-            return null;
+            // Still listed, so the sweep starts its rollout and the tick says, in an Event, that the target is missing.
+            return new CanaryTarget(ns, canary.Metadata.Name, new Dictionary<string, string>(), reference.Name, null, [], null)
+            {
+                Blocked = $"deployment {reference.Name}.{ns} not found",
+                Uid = canary.Metadata.Uid,
+            };
         }
 
         var containers = (deployment.Spec?.Template?.Spec?.Containers ?? [])
@@ -124,6 +185,24 @@ public sealed class KubernetesCanaryCatalog(IKubernetes client, IOptions<Registr
             reference.Name,
             deployment.Metadata.ResourceVersion,
             containers,
-            TargetImagePatch.ParsePushedAt(annotations is not null && annotations.TryGetValue(TargetImagePatch.LastPushAnnotation, out var at) ? at : null));
+            TargetImagePatch.ParsePushedAt(annotations is not null && annotations.TryGetValue(TargetImagePatch.LastPushAnnotation, out var at) ? at : null))
+        {
+            Blocked = Blocked(canary),
+            Uid = canary.Metadata.Uid,
+        };
+    }
+
+    /// <summary>A push reaches users only through an analysis: never to an invalid Canary, nor before its primary exists.</summary>
+    private static string? Blocked(Canary canary)
+    {
+        var validation = CanaryValidator.Validate(canary);
+        if (!validation.IsValid)
+        {
+            return $"the Canary is invalid ({string.Join("; ", validation.Errors)}); the push was not deployed";
+        }
+
+        return CanaryPhases.IsInitializing(canary.Status?.Phase)
+            ? "the Canary is not initialised yet (its primary is not ready); the push was not deployed"
+            : null;
     }
 }

@@ -19,6 +19,10 @@ internal static partial class Logs
         Message = "Push {Image} (event {EventId}) not deployed to canary {CanaryNamespace}/{CanaryName}: {Reason}")]
     public static partial void ImageRefused(ILogger logger, string image, string eventId, string canaryNamespace, string canaryName, string reason);
 
+    [LoggerMessage(EventId = 5013, Level = LogLevel.Warning,
+        Message = "Push {Image} (event {EventId}) not deployed to canary {CanaryNamespace}/{CanaryName}: {Reason}")]
+    public static partial void ImageBlocked(ILogger logger, string image, string eventId, string canaryNamespace, string canaryName, string reason);
+
     [LoggerMessage(EventId = 5012, Level = LogLevel.Debug, Message = "Registry event {EventId} was already handled")]
     public static partial void DuplicateDelivery(ILogger logger, string eventId);
 

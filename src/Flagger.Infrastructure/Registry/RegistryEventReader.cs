@@ -127,6 +127,13 @@ public static class RegistryEventReader
     private static RegistryEvent? Classify(string id, string type, DateTimeOffset? time, SystemDataReader readData, out string? malformed)
     {
         malformed = null;
+        // The id is what makes redeliveries idempotent: without one, nothing may be done (checked before any side effect).
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            malformed = $"an event of type {type} has an empty id";
+            return null;
+        }
+
         if (type != SystemEventNames.ContainerRegistryImagePushed)
         {
             var why = type is SystemEventNames.ContainerRegistryImageDeleted or SystemEventNames.ContainerRegistryChartPushed or SystemEventNames.ContainerRegistryChartDeleted

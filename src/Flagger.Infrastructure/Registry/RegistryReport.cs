@@ -48,8 +48,8 @@ public static class CanaryOutcome
     /// <summary>The target already runs the pushed image.</summary>
     public const string Unchanged = "unchanged";
 
-    /// <summary>An unfinished earlier delivery had patched the target; this one signalled the rollout.</summary>
-    public const string Signalled = "signalled";
+    /// <summary>The Canary is invalid or not initialised: a push reaches users only through an analysis, so none was deployed.</summary>
+    public const string Skipped = "skipped";
 
     /// <summary>The image policy refused the push (downgrade, range, pattern, order, none, invalid annotation).</summary>
     public const string Refused = "refused";

@@ -8,7 +8,7 @@ public static class RegistryServiceCollectionExtensions
 {
     /// <summary>
     /// The registry webhook and its Kubernetes canary catalog. Needs <c>IKubernetes</c> (AddKubernetes), an
-    /// <see cref="IRolloutStore"/> and an <see cref="IRolloutScheduler"/> from their own registrations.
+    /// <see cref="IRolloutStore"/>, an <see cref="IRolloutScheduler"/> and an <see cref="IEventRecorder"/> from their own registrations.
     /// </summary>
     public static IServiceCollection AddRegistryEvents(this IServiceCollection services)
     {

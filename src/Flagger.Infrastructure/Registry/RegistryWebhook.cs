@@ -17,13 +17,12 @@ namespace Flagger.Infrastructure.Registry;
 /// Deliveries are at least once and unordered. An event id is recorded only after its work succeeded, so a
 /// 503 (or a crash mid-way) leaves nothing that would turn Event Grid's redelivery into a no-op. Claiming
 /// the id first and undoing it on failure would lose the push for good whenever the process died between
-/// claim and undo. The work is safe to repeat: a target already at the pushed digest is unchanged, the
-/// patch only applies to the Deployment as it was read (resourceVersion), and the policy never downgrades;
-/// so a repeat that races the first delivery, before its record exists, does nothing either.
-/// One case needs more: a delivery that patched a target but failed to signal its rollout. Its redelivery
-/// finds the target already at the pushed image; when the event id then records for the first time, no
-/// earlier delivery finished, so the rollout is signalled again (a signal carries the event id, so the
-/// receiver can tell). Should that signal fail too, the timer resync still finds the changed target.
+/// claim and undo. The work is safe to repeat: a target already at the pushed digest is unchanged (and not
+/// signalled: a re-push of the image running or under analysis never wakes its rollout), the patch only
+/// applies to the Deployment as it was read (resourceVersion), and the policy never downgrades. A delivery
+/// that patched a target but failed to signal its rollout is answered 503; the timer sweep finds the changed
+/// target and starts the rollout, so nothing is lost. A push is deployed only through an analysis: never to
+/// the target of an invalid or uninitialised Canary (reported, with a Warning Event on the Canary).
 /// </remarks>
 public sealed class RegistryWebhook(
     ICanaryCatalog catalog,
@@ -77,8 +76,7 @@ public sealed class RegistryWebhook(
             var canaries = new List<CanaryReport>();
             try
             {
-                var unsignalled = new List<CanaryTarget>();
-                var complete = await DeployAsync(push, canaries, unsignalled, cancellationToken);
+                var complete = await DeployAsync(push, canaries, cancellationToken);
                 if (!complete)
                 {
                     reports.Add(new EventReport(e.Id, e.Type, EventOutcome.Failed, $"the target kept changing during {PatchAttempts} attempts", push.Image, canaries));
@@ -89,10 +87,6 @@ public sealed class RegistryWebhook(
                 if (!first)
                 {
                     Logs.DuplicateDelivery(logger, push.EventId);
-                }
-                else
-                {
-                    await SignalAgainAsync(push, unsignalled, canaries, cancellationToken);
                 }
 
                 reports.Add(new EventReport(e.Id, e.Type, first ? EventOutcome.Handled : EventOutcome.Duplicate, null, push.Image, canaries));
@@ -115,8 +109,7 @@ public sealed class RegistryWebhook(
     }
 
     /// <summary>Applies one push to every owned canary running its repository. False when a target kept changing.</summary>
-    /// <param name="unsignalled">Targets already at exactly this push: an earlier delivery may have patched them and failed to signal.</param>
-    private async Task<bool> DeployAsync(ImagePush push, List<CanaryReport> reports, List<CanaryTarget> unsignalled, CancellationToken cancellationToken)
+    private async Task<bool> DeployAsync(ImagePush push, List<CanaryReport> reports, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var complete = true;
@@ -127,12 +120,16 @@ public sealed class RegistryWebhook(
                 continue;
             }
 
+            if (target.Blocked is { } blocked)
+            {
+                Logs.ImageBlocked(logger, push.Image, push.EventId, target.Namespace, target.Name, blocked);
+                await catalog.WarnAsync(target, $"Push of {push.Image} not deployed: {blocked}", cancellationToken);
+                reports.Add(new CanaryReport(target.Namespace, target.Name, CanaryOutcome.Skipped, FindContainer(target, push)?.Name, null, null, blocked));
+                continue;
+            }
+
             var report = await DeployToAsync(target, push, cancellationToken);
             complete &= report is not null;
-            if (report is { Outcome: CanaryOutcome.Unchanged } && report.From == push.Image)
-            {
-                unsignalled.Add(target);
-            }
 
             reports.Add(report ?? new CanaryReport(target.Namespace, target.Name, CanaryOutcome.Failed, null, null, push.Image, "the target kept changing"));
         }
@@ -180,20 +177,6 @@ public sealed class RegistryWebhook(
         }
 
         return null;
-    }
-
-    private async Task SignalAgainAsync(ImagePush push, List<CanaryTarget> unsignalled, List<CanaryReport> reports, CancellationToken cancellationToken)
-    {
-        foreach (var target in unsignalled)
-        {
-            await scheduler.StartOrSignalAsync(target.Namespace, target.Name, RolloutSignal.NewImage, cancellationToken);
-            var index = reports.FindIndex(r => r.Namespace == target.Namespace && r.Name == target.Name);
-            reports[index] = reports[index] with
-            {
-                Outcome = CanaryOutcome.Signalled,
-                Reason = "the target already ran this push from an unfinished earlier delivery; the rollout was signalled again",
-            };
-        }
     }
 
     private static TargetContainer? FindContainer(CanaryTarget target, ImagePush push)

@@ -1,3 +1,5 @@
+using Flagger.Testing.Registry;
+using Microsoft.Extensions.Logging.Abstractions;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Infrastructure.Registry;
@@ -11,7 +13,9 @@ namespace Flagger.Infrastructure.Tests.Registry;
 [Collection(FakeApiServerCollection.Name)]
 public sealed class KubernetesCanaryCatalogApiServerTests(FakeApiServerFixture fixture)
 {
-    private (KubernetesCanaryCatalog Catalog, string Namespace) Arrange(string? labelSelector = null)
+    private readonly RecordingEventRecorder _events = new();
+
+    private (KubernetesCanaryCatalog Catalog, string Namespace) Arrange(string? labelSelector = null, Action<Flagger.Sandbox.Kubernetes.FakeKubernetesApiServer, string>? seed = null)
     {
         var server = fixture.FreshServer();
         var ns = fixture.NewNamespace();
@@ -42,8 +46,40 @@ public sealed class KubernetesCanaryCatalogApiServerTests(FakeApiServerFixture f
             Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = ns, Labels = new Dictionary<string, string> { ["delivery"] = "flagger-functions" } },
             Spec = new CanarySpec { TargetRef = new LocalObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = "podinfo" } },
         });
+        seed?.Invoke(server, ns);
         var options = Options.Create(new RegistryOptions { WatchNamespaces = ns, LabelSelector = labelSelector });
-        return (new KubernetesCanaryCatalog(server.CreateClient(), options), ns);
+        return (new KubernetesCanaryCatalog(server.CreateClient(), options, _events, NullLogger<KubernetesCanaryCatalog>.Instance), ns);
+    }
+
+    /// <summary>The CRD schema allows a stepWeight the model cannot hold; one such Canary must not hide the others.</summary>
+    [Fact]
+    public async Task ListAsync_AnUnreadableCanaryNextToAGoodOne_IsSkippedWithAWarningAndTheGoodOneIsListed()
+    {
+        var (catalog, ns) = Arrange(seed: (server, ns) => server.Seed(System.Text.Json.Nodes.JsonNode.Parse($$"""
+            {
+              "apiVersion": "flagger.app/v1beta1", "kind": "Canary",
+              "metadata": { "name": "huge", "namespace": "{{ns}}", "uid": "u-huge" },
+              "spec": { "targetRef": { "apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo" }, "analysis": { "stepWeight": 3000000000 } }
+            }
+            """)!.AsObject()));
+
+        var targets = await catalog.ListAsync(CancellationToken.None);
+
+        Assert.Equal("podinfo", Assert.Single(targets).Name);
+        var warning = Assert.Single(_events.Events);
+        Assert.Equal((ns, "huge", Flagger.Core.Analysis.EventSeverity.Error), (warning.Namespace, warning.Name, warning.Event.Severity));
+        Assert.Contains("cannot be read", warning.Event.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ListAsync_InvalidCanary_IsBlockedNamingTheField()
+    {
+        // The seeded Canary has no spec.service.port.
+        var (catalog, _) = Arrange();
+
+        var target = Assert.Single(await catalog.ListAsync(CancellationToken.None));
+
+        Assert.StartsWith("the Canary is invalid (spec.service.port", target.Blocked, StringComparison.Ordinal);
     }
 
     [Fact]

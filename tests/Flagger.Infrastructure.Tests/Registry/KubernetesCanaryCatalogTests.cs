@@ -1,6 +1,9 @@
+using Flagger.Testing.Registry;
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Infrastructure.Registry;
 using k8s;
@@ -51,7 +54,7 @@ public sealed class KubernetesCanaryCatalogTests
     }
 
     [Fact]
-    public async Task ListAsync_TargetMissingOrNotADeployment_IsLeftOut()
+    public async Task ListAsync_TargetMissing_IsListedBlockedWithoutContainers_NotADeploymentIsLeftOut()
     {
         var api = new StubApi();
         api.Canary("test", "missing", "gone");
@@ -59,7 +62,26 @@ public sealed class KubernetesCanaryCatalogTests
 
         var targets = await Catalog(api).ListAsync(CancellationToken.None);
 
-        Assert.Empty(targets);
+        var missing = Assert.Single(targets);
+        Assert.Equal(("missing", "deployment gone.test not found"), (missing.Name, missing.Blocked));
+        Assert.Empty(missing.Containers);
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData(CanaryPhase.Initializing, true)]
+    [InlineData(CanaryPhase.Initialized, false)]
+    [InlineData(CanaryPhase.Progressing, false)]
+    public async Task ListAsync_ValidCanary_IsBlockedUntilInitialised(CanaryPhase? phase, bool blocked)
+    {
+        var api = new StubApi();
+        api.Canary(Flagger.Testing.Canaries.Podinfo.Canary().WithStatus(phase is null ? null : new CanaryStatus { Phase = phase }).Build());
+        api.Deployment("test", "podinfo", "41", Image);
+
+        var target = Assert.Single(await Catalog(api).ListAsync(CancellationToken.None));
+
+        Assert.Equal(blocked, target.Blocked is not null);
+        Assert.True(!blocked || target.Blocked!.Contains("not initialised", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -119,7 +141,7 @@ public sealed class KubernetesCanaryCatalogTests
         new("test", "podinfo", new Dictionary<string, string>(), "podinfo", resourceVersion, [new TargetContainer("podinfo", Image)], null);
 
     private static KubernetesCanaryCatalog Catalog(StubApi api, RegistryOptions? options = null) =>
-        new(new k8s.Kubernetes(new KubernetesClientConfiguration { Host = "http://kubernetes.invalid" }, api), Options.Create(options ?? new RegistryOptions()));
+        new(new k8s.Kubernetes(new KubernetesClientConfiguration { Host = "http://kubernetes.invalid" }, api), Options.Create(options ?? new RegistryOptions()), new RecordingEventRecorder(), NullLogger<KubernetesCanaryCatalog>.Instance);
 
     /// <summary>Answers KubernetesClient in process, like an API server that holds the given objects.</summary>
     private sealed class StubApi : DelegatingHandler
@@ -147,6 +169,8 @@ public sealed class KubernetesCanaryCatalogTests
                 ["spec"] = new JsonObject { ["targetRef"] = new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = kind, ["name"] = target } },
             });
         }
+
+        public void Canary(Canary canary) => _canaries.Add(JsonNode.Parse(KubernetesJson.Serialize(canary))!.AsObject());
 
         public void Deployment(string ns, string name, string resourceVersion, string image, string? lastPushAt = null)
         {

@@ -23,6 +23,7 @@ public sealed class RegistryRegistrationTests
             .AddLogging()
             .AddSingleton<IRolloutStore, InMemoryRolloutStore>()
             .AddSingleton<IRolloutScheduler, RecordingRolloutScheduler>()
+            .AddSingleton<IEventRecorder, RecordingEventRecorder>()
             .AddSingleton<IKubernetes>(new k8s.Kubernetes(new KubernetesClientConfiguration { Host = "http://kubernetes.invalid" }))
             .AddRegistryEvents();
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

@@ -382,13 +382,54 @@ public sealed class RegistryWebhookTests
         Assert.Contains(EventGridId, harness.Store.Deliveries);
         Assert.Equal(EventOutcome.Handled, Assert.Single(Report(redelivery).Events).Outcome);
 
-        // Every rollout signal is a push's; only a failure after the signal (recording) makes a second one.
+        // One wake-up per patch: the redelivery finds the target at the push and wakes nothing; a wake-up that
+        // failed is made good by the sweep, which finds the changed target.
         Assert.All(harness.Scheduler.Signals, s => Assert.Equal(RolloutSignal.NewImage, s.Signal));
-        Assert.Equal(point == FailurePoint.RecordDelivery ? 2 : 1, harness.Scheduler.Signals.Count);
+        Assert.Equal(point == FailurePoint.SignalRollout ? 0 : 1, harness.Scheduler.Signals.Count);
+    }
+
+    [Theory]
+    [InlineData("the Canary is invalid (spec.analysis.maxWeight: must be between 1 and 100); the push was not deployed")]
+    [InlineData("the Canary is not initialised yet (its primary is not ready); the push was not deployed")]
+    public async Task HandleAsync_InvalidOrUninitialisedCanary_IsNotPatched_AndTheCanaryGetsAWarningNamingWhy(string reason)
+    {
+        var harness = new RegistryHarness();
+        harness.Catalog.Add("test", "podinfo", Repo + ":6.0.0").Block("test", "podinfo", reason);
+        harness.Catalog.Add("test", "other", Repo + ":6.0.0");
+
+        var response = await harness.SendAsync(Post(EventGridPush));
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal(Repo + ":6.0.0", harness.Catalog.Image("test", "podinfo"));
+        Assert.Equal(EventGridImage, harness.Catalog.Image("test", "other"));
+        var skipped = Assert.Single(Assert.Single(Report(response).Events).Canaries, c => c.Name == "podinfo");
+        Assert.Equal((CanaryOutcome.Skipped, reason), (skipped.Outcome, skipped.Reason));
+        var warning = Assert.Single(harness.Catalog.Warnings);
+        Assert.Equal(("test", "podinfo"), (warning.Namespace, warning.Name));
+        Assert.Contains(reason, warning.Message, StringComparison.Ordinal);
+        Assert.Equal(["other"], harness.Scheduler.Signals.Select(s => s.Name));
+    }
+
+    [Theory]
+    [InlineData("\"id\": \"\",")]
+    [InlineData("\"id\": \"   \",")]
+    public async Task HandleAsync_EventWithAnEmptyId_Is400AndChangesNothing(string emptyId)
+    {
+        var harness = new RegistryHarness();
+        harness.Catalog.Add("test", "podinfo", Repo + ":6.0.0");
+        var body = new System.Text.RegularExpressions.Regex("\"id\":\\s*\"[^\"]*\",").Replace(EventGridPush, emptyId, 1);
+        Assert.NotEqual(EventGridPush, body);
+
+        var response = await harness.SendAsync(Post(body));
+
+        Assert.Equal(400, response.Status);
+        Assert.Empty(harness.Catalog.Patches);
+        Assert.Empty(harness.Scheduler.Signals);
+        Assert.Empty(harness.Store.Deliveries);
     }
 
     [Fact]
-    public async Task HandleAsync_SignalFailedAfterPatch_RedeliverySignalsTheAlreadyPatchedTarget()
+    public async Task HandleAsync_SignalFailedAfterPatch_RedeliveryIsUnchangedAndWakesNothing()
     {
         var harness = new RegistryHarness();
         harness.Catalog.Add("test", "podinfo", Repo + ":6.0.0");
@@ -401,9 +442,10 @@ public sealed class RegistryWebhookTests
         var redelivery = await harness.SendAsync(Post(EventGridPush));
         var duplicate = await harness.SendAsync(Post(EventGridPush));
 
-        Assert.Equal(new ScheduledSignal("test", "podinfo", RolloutSignal.NewImage), Assert.Single(harness.Scheduler.Signals));
+        // The target already runs the push: no second wake-up (the sweep finds the changed target and starts its rollout).
+        Assert.Empty(harness.Scheduler.Signals);
         Assert.Single(harness.Catalog.Patches);
-        Assert.Equal(CanaryOutcome.Signalled, Assert.Single(Assert.Single(Report(redelivery).Events).Canaries).Outcome);
+        Assert.Equal(CanaryOutcome.Unchanged, Assert.Single(Assert.Single(Report(redelivery).Events).Canaries).Outcome);
         Assert.Equal(CanaryOutcome.Unchanged, Assert.Single(Assert.Single(Report(duplicate).Events).Canaries).Outcome);
     }
 

@@ -96,6 +96,30 @@ public sealed class InMemoryCanaryCatalog : ICanaryCatalog
         }
     }
 
+    /// <summary>Warning Events recorded on canaries, as (namespace, name, message).</summary>
+    public List<(string Namespace, string Name, string Message)> Warnings { get; } = [];
+
+    /// <summary>Marks a canary's target as one a push may not reach (an invalid or uninitialised Canary).</summary>
+    public InMemoryCanaryCatalog Block(string @namespace, string name, string reason)
+    {
+        lock (_lock)
+        {
+            _entries[(@namespace, name)] = _entries[(@namespace, name)] with { Blocked = reason };
+        }
+
+        return this;
+    }
+
+    public Task WarnAsync(CanaryTarget target, string message, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            Warnings.Add((target.Namespace, target.Name, message));
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<ImagePatchOutcome> SetImageAsync(CanaryTarget target, string container, string image, DateTimeOffset pushedAt, CancellationToken cancellationToken)
     {
         BeforePatch?.Invoke(this, target);
@@ -130,14 +154,17 @@ public sealed class InMemoryCanaryCatalog : ICanaryCatalog
     private string NextVersion() => (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
 
     private static CanaryTarget ToTarget((string Namespace, string Name) key, Entry entry) =>
-        new(key.Namespace, key.Name, entry.Annotations, entry.Deployment, entry.ResourceVersion, entry.Containers, entry.LastPushAt);
+        new(key.Namespace, key.Name, entry.Annotations, entry.Deployment, entry.ResourceVersion, entry.Containers, entry.LastPushAt) { Blocked = entry.Blocked };
 
     private sealed record Entry(
         IReadOnlyDictionary<string, string> Annotations,
         string Deployment,
         string ResourceVersion,
         IReadOnlyList<TargetContainer> Containers,
-        DateTimeOffset? LastPushAt);
+        DateTimeOffset? LastPushAt)
+    {
+        public string? Blocked { get; init; }
+    }
 }
 
 public sealed record ImagePatch(string Namespace, string Name, string Container, string Image, DateTimeOffset PushedAt);
