@@ -18,6 +18,7 @@ public static class HttpRouteSpec
     public static JsonObject Build(Canary canary, GatewayApiVersion version, int primaryWeight, int canaryWeight, bool mirrored) =>
         Model(canary, version, primaryWeight, canaryWeight, mirrored).ToJson();
 
+    /// <summary>The typed spec for the split: <paramref name="primaryWeight"/>/<paramref name="canaryWeight"/>, mirrored or not.</summary>
     public static RouteSpec Model(Canary canary, GatewayApiVersion version, int primaryWeight, int canaryWeight, bool mirrored)
     {
         var service = canary.Spec.Service;
