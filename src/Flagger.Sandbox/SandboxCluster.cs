@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Flagger.Core.Model;
+using Flagger.Core.Routing;
 using Flagger.Sandbox.Kubernetes;
 using Flagger.Sandbox.Prometheus;
 using Flagger.Sandbox.Traffic;
@@ -98,7 +99,7 @@ public sealed class SandboxCluster : IAsyncDisposable
             Namespace,
             name,
             canary?.Status,
-            route is null ? null : SimulatedGateway.Split(route, service),
+            route is null ? null : Flagger.Sandbox.Traffic.RouteWeights.Of(RouteSplit.Read(route, service)),
             DeploymentOf(target),
             primary.Exists ? primary : null);
     }
@@ -107,7 +108,7 @@ public sealed class SandboxCluster : IAsyncDisposable
     public RouteWeights? RouteWeights(string route = "podinfo")
     {
         var found = ApiServer.Get("gateway.networking.k8s.io/v1", "HTTPRoute", Namespace, route);
-        return found is null ? null : SimulatedGateway.Split(found, route);
+        return found is null ? null : Flagger.Sandbox.Traffic.RouteWeights.Of(RouteSplit.Read(found, route));
     }
 
     /// <summary>Sets the image of a Deployment's first container (what a registry-driven deploy does), through the API like a client would.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
+using Flagger.Core.Routing;
 using Flagger.Core.Workloads;
 using Flagger.Infrastructure.Kubernetes;
 using k8s;
@@ -31,8 +32,8 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
                 return;
             }
 
-            var (primaryWeight, canaryWeight, mirrored) = Split(canary, route);
-            var desired = HttpRouteSpec.Build(canary, version, primaryWeight, canaryWeight, mirrored);
+            var split = RouteSplit.Read(route, WorkloadNames.ServiceName(canary));
+            var desired = HttpRouteSpec.Build(canary, version, split.PrimaryWeight, split.CanaryWeight, split.Mirrored);
             if (JsonNode.DeepEquals(desired, route["spec"]) && MetadataInPlace(canary, route))
             {
                 return;
@@ -117,33 +118,8 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
             }
         }
 
-        var (primaryWeight, canaryWeight, mirrored) = Split(canary, route);
-        return RouteObservation.Ready(primaryWeight, canaryWeight, mirrored) with { Version = (string?)route["metadata"]?["resourceVersion"] };
-    }
-
-    /// <summary>
-    /// The weights of the rule that carries the split: with session affinity the one whose backends carry
-    /// filters, otherwise the last rule with both backends (spec §4.9).
-    /// </summary>
-    internal static (int Primary, int Canary, bool Mirrored) Split(Canary canary, JsonObject route)
-    {
-        var apex = WorkloadNames.ServiceName(canary);
-        var primaryService = WorkloadNames.PrimaryServiceName(apex);
-        var canaryService = WorkloadNames.CanaryServiceName(apex);
-        var rules = route["spec"]?["rules"]?.AsArray().OfType<JsonObject>().ToList() ?? [];
-
-        JsonArray? Backends(JsonObject rule) => rule["backendRefs"]?.AsArray();
-        var weighted = rules.LastOrDefault(r => Backends(r)?.Any(b => b?["filters"] is not null) == true)
-            ?? rules.LastOrDefault(r => Backends(r) is { Count: 2 } backends
-                && backends.Any(b => (string?)b?["name"] == primaryService)
-                && backends.Any(b => (string?)b?["name"] == canaryService));
-
-        int Weight(string service) =>
-            weighted is null ? 0 : Backends(weighted)!.FirstOrDefault(b => (string?)b?["name"] == service)?["weight"]?.GetValue<int>() ?? 0;
-
-        var mirrored = rules.Any(r => r["filters"]?.AsArray().Any(f =>
-            (string?)f?["type"] == "RequestMirror" && (string?)f?["requestMirror"]?["backendRef"]?["name"] == canaryService) == true);
-        return weighted is null ? (WeightSchedule.TotalWeight, 0, mirrored) : (Weight(primaryService), Weight(canaryService), mirrored);
+        var split = RouteSplit.Read(route, WorkloadNames.ServiceName(canary));
+        return RouteObservation.Ready(split.PrimaryWeight, split.CanaryWeight, split.Mirrored) with { Version = (string?)route["metadata"]?["resourceVersion"] };
     }
 
     private async Task<JsonObject?> ReadAsync(Canary canary, GatewayApiVersion version, CancellationToken cancellationToken)

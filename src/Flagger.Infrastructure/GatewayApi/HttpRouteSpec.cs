@@ -3,17 +3,23 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Flagger.Core.Model;
+using Flagger.Core.Routing;
 using Flagger.Core.Workloads;
 
 namespace Flagger.Infrastructure.GatewayApi;
 
 /// <summary>
 /// The HTTPRoute spec Flagger generates for a canary (spec §4.2–4.7), for a given split. Pure: the same
-/// canary, status and split always give the same JSON, so drift is a plain comparison.
+/// canary, status and split always give the same spec, so drift is a plain comparison.
 /// </summary>
 public static class HttpRouteSpec
 {
-    public static JsonObject Build(Canary canary, GatewayApiVersion version, int primaryWeight, int canaryWeight, bool mirrored)
+    /// <summary>The spec as JSON, as it goes to the API server (<see cref="Model"/> serialised).</summary>
+    public static JsonObject Build(Canary canary, GatewayApiVersion version, int primaryWeight, int canaryWeight, bool mirrored) =>
+        Model(canary, version, primaryWeight, canaryWeight, mirrored).ToJson();
+
+    /// <summary>The typed spec for the split: <paramref name="primaryWeight"/>/<paramref name="canaryWeight"/>, mirrored or not.</summary>
+    public static RouteSpec Model(Canary canary, GatewayApiVersion version, int primaryWeight, int canaryWeight, bool mirrored)
     {
         var service = canary.Spec.Service;
         var analysis = canary.Analysis;
@@ -22,96 +28,48 @@ public static class HttpRouteSpec
         var canaryService = WorkloadNames.CanaryServiceName(apex);
         var serviceMatches = ServiceMatches(service);
 
-        JsonObject Backend(string name, int weight, JsonArray? filters = null)
+        RouteBackendRef Backend(string name, int weight, IReadOnlyList<RouteFilter>? filters = null) =>
+            new() { Group = "", Kind = "Service", Name = name, Port = service.Port, Weight = weight, Filters = filters };
+
+        RouteRule Rule(IReadOnlyList<RouteMatch> matches, IReadOnlyList<RouteBackendRef> backends, IReadOnlyList<RouteFilter>? extraFilters = null)
         {
-            var backend = new JsonObject
-            {
-                ["group"] = "",
-                ["kind"] = "Service",
-                ["name"] = name,
-                ["port"] = service.Port,
-                ["weight"] = weight,
-            };
-            if (filters is not null)
-            {
-                backend["filters"] = filters;
-            }
-
-            return backend;
-        }
-
-        JsonObject Rule(JsonArray matches, JsonArray backends, JsonArray? extraFilters = null)
-        {
-            var rule = new JsonObject { ["matches"] = matches };
-            var filters = Filters(service, version);
-            foreach (var extra in extraFilters ?? [])
-            {
-                filters.Add(extra!.DeepClone());
-            }
-
-            if (filters.Count > 0)
-            {
-                rule["filters"] = filters;
-            }
-
-            if (version.SupportsTimeouts && (service.Timeout is not null || service.BackendTimeout is not null))
-            {
-                var timeouts = new JsonObject();
-                if (service.Timeout is not null)
-                {
-                    timeouts["request"] = service.Timeout;
-                }
-
-                if (service.BackendTimeout is not null)
-                {
-                    timeouts["backendRequest"] = service.BackendTimeout;
-                }
-
-                rule["timeouts"] = timeouts;
-            }
-
-            rule["backendRefs"] = backends;
-            return rule;
+            List<RouteFilter> filters = [.. Filters(service, version), .. extraFilters ?? []];
+            var timeouts = version.SupportsTimeouts && (service.Timeout is not null || service.BackendTimeout is not null)
+                ? new RouteTimeouts { Request = service.Timeout, BackendRequest = service.BackendTimeout }
+                : null;
+            return new RouteRule { Matches = matches, Filters = filters.Count > 0 ? filters : null, Timeouts = timeouts, BackendRefs = backends };
         }
 
         // Blue/green mirroring: only when iterations are set (Flagger's rule; canary + mirror is rejected by validation).
-        var mirror = mirrored && analysis.EffectiveIterations > 0
-            ? new JsonArray(new JsonObject
+        RouteFilter[]? mirror = mirrored && analysis.EffectiveIterations > 0
+            ? [new RouteFilter
             {
-                ["type"] = "RequestMirror",
-                ["requestMirror"] = new JsonObject { ["backendRef"] = new JsonObject { ["group"] = "", ["kind"] = "Service", ["name"] = canaryService, ["port"] = service.Port } },
-            })
+                Type = RouteFilter.RequestMirrorType,
+                RequestMirror = new RouteRequestMirror(new RouteObjectRef { Group = "", Kind = "Service", Name = canaryService, Port = service.Port }),
+            }]
             : null;
 
-        var rules = new JsonArray();
+        List<RouteRule> rules = [];
         if (analysis.SessionAffinity is { } affinity)
         {
-            foreach (var rule in SessionAffinityRules(canary, version, affinity, serviceMatches, primaryService, canaryService, primaryWeight, canaryWeight, Backend, Rule))
-            {
-                rules.Add(rule);
-            }
+            rules.AddRange(SessionAffinityRules(canary, version, affinity, serviceMatches, primaryService, canaryService, primaryWeight, canaryWeight, Backend, Rule));
         }
         else if (analysis.Strategy == DeploymentStrategy.ABTesting)
         {
             rules.Add(Rule(ABMatches(analysis.Match!, serviceMatches), [Backend(primaryService, primaryWeight), Backend(canaryService, canaryWeight)], mirror));
-            rules.Add(Rule(serviceMatches.DeepClone().AsArray(), [Backend(primaryService, 100)]));
+            rules.Add(Rule(serviceMatches, [Backend(primaryService, 100)]));
         }
         else
         {
             rules.Add(Rule(serviceMatches, [Backend(primaryService, primaryWeight), Backend(canaryService, canaryWeight)], mirror));
         }
 
-        var spec = new JsonObject
+        return new RouteSpec
         {
-            ["parentRefs"] = new JsonArray([.. (service.GatewayRefs ?? []).Select(ParentRef)]),
+            ParentRefs = [.. (service.GatewayRefs ?? []).Select(ParentRef)],
+            Hostnames = service.Hosts is { Count: > 0 } hosts ? [.. hosts] : null,
+            Rules = rules,
         };
-        if (service.Hosts is { Count: > 0 } hosts)
-        {
-            spec["hostnames"] = new JsonArray([.. hosts.Select(h => JsonValue.Create(h))]);
-        }
-
-        spec["rules"] = rules;
-        return spec;
     }
 
     /// <summary>
@@ -130,43 +88,27 @@ public static class HttpRouteSpec
         return $"{cookieName}={new string(letters)}";
     }
 
-    public static JsonObject ParentRef(GatewayReference reference)
+    private static RouteParentRef ParentRef(GatewayReference reference) => new()
     {
-        var parent = new JsonObject
-        {
-            ["group"] = string.IsNullOrEmpty(reference.Group) ? GatewayApiVersion.Group : reference.Group,
-            ["kind"] = string.IsNullOrEmpty(reference.Kind) ? "Gateway" : reference.Kind,
-        };
-        if (!string.IsNullOrEmpty(reference.Namespace))
-        {
-            parent["namespace"] = reference.Namespace;
-        }
+        Group = string.IsNullOrEmpty(reference.Group) ? GatewayApiVersion.Group : reference.Group,
+        Kind = string.IsNullOrEmpty(reference.Kind) ? "Gateway" : reference.Kind,
+        Namespace = string.IsNullOrEmpty(reference.Namespace) ? null : reference.Namespace,
+        Name = reference.Name,
+        SectionName = string.IsNullOrEmpty(reference.SectionName) ? null : reference.SectionName,
+        Port = reference.Port,
+    };
 
-        parent["name"] = reference.Name;
-        if (!string.IsNullOrEmpty(reference.SectionName))
-        {
-            parent["sectionName"] = reference.SectionName;
-        }
-
-        if (reference.Port is { } port)
-        {
-            parent["port"] = port;
-        }
-
-        return parent;
-    }
-
-    private static IEnumerable<JsonObject> SessionAffinityRules(
+    private static IEnumerable<RouteRule> SessionAffinityRules(
         Canary canary,
         GatewayApiVersion version,
         SessionAffinity affinity,
-        JsonArray serviceMatches,
+        IReadOnlyList<RouteMatch> serviceMatches,
         string primaryService,
         string canaryService,
         int primaryWeight,
         int canaryWeight,
-        Func<string, int, JsonArray?, JsonObject> backend,
-        Func<JsonArray, JsonArray, JsonArray?, JsonObject> rule)
+        Func<string, int, IReadOnlyList<RouteFilter>?, RouteBackendRef> backend,
+        Func<IReadOnlyList<RouteMatch>, IReadOnlyList<RouteBackendRef>, IReadOnlyList<RouteFilter>?, RouteRule> rule)
     {
         var status = canary.Status;
         var canaryCookie = Cookie(canary, affinity.CookieName, status?.LastAppliedSpec);
@@ -187,31 +129,24 @@ public static class HttpRouteSpec
                 yield return rule(CookieMatches(serviceMatches, primaryCookie), [backend(primaryService, 100, null), backend(canaryService, 0, null)], null);
             }
 
-            yield return rule(serviceMatches.DeepClone().AsArray(), [primaryBackend, canaryBackend], null);
+            yield return rule(serviceMatches, [primaryBackend, canaryBackend], null);
             yield break;
         }
 
         // At weight 0 (start, end of promotion, rollback) the revision's cookie is expired on its next request.
-        var expire = new JsonArray(new JsonObject
-        {
-            ["type"] = "ResponseHeaderModifier",
-            ["responseHeaderModifier"] = new JsonObject
-            {
-                ["add"] = new JsonArray(new JsonObject { ["name"] = "Set-Cookie", ["value"] = $"{canaryCookie}; Max-Age=-1" }),
-            },
-        });
+        var expire = SetCookie($"{canaryCookie}; Max-Age=-1");
         yield return rule(CookieMatches(serviceMatches, canaryCookie), [backend(primaryService, primaryWeight, null), backend(canaryService, canaryWeight, null)], expire);
-        yield return rule(serviceMatches.DeepClone().AsArray(), [backend(primaryService, primaryWeight, null), backend(canaryService, canaryWeight, null)], null);
+        yield return rule(serviceMatches, [backend(primaryService, primaryWeight, null), backend(canaryService, canaryWeight, null)], null);
     }
 
-    private static JsonArray SetCookie(string value) => new(new JsonObject
-    {
-        ["type"] = "ResponseHeaderModifier",
-        ["responseHeaderModifier"] = new JsonObject
+    private static RouteFilter[] SetCookie(string value) =>
+    [
+        new RouteFilter
         {
-            ["add"] = new JsonArray(new JsonObject { ["name"] = "Set-Cookie", ["value"] = value }),
+            Type = "ResponseHeaderModifier",
+            ResponseHeaderModifier = new RouteHeaderModifier { Add = [new RouteHeader("Set-Cookie", value)] },
         },
-    });
+    ];
 
     private static string CookieHeader(string cookie, int maxAge, SessionAffinity affinity)
     {
@@ -250,210 +185,116 @@ public static class HttpRouteSpec
     }
 
     /// <summary>The service matches with their headers replaced by a Cookie header carrying <paramref name="cookie"/>.</summary>
-    private static JsonArray CookieMatches(JsonArray serviceMatches, string cookie) =>
-        new([.. serviceMatches.Select(match =>
-        {
-            var copy = match!.DeepClone().AsObject();
-            copy["headers"] = new JsonArray(new JsonObject
-            {
-                ["name"] = "Cookie",
-                ["type"] = "RegularExpression",
-                ["value"] = $".*{cookie}.*",
-            });
-            return (JsonNode)copy;
-        })]);
+    private static RouteMatch[] CookieMatches(IReadOnlyList<RouteMatch> serviceMatches, string cookie) =>
+        [.. serviceMatches.Select(match => match with { Headers = [new RouteValueMatch("Cookie", "RegularExpression", $".*{cookie}.*")] })];
 
     /// <summary>Every analysis match crossed with every service match: path and method from the service, headers and query from the analysis.</summary>
-    private static JsonArray ABMatches(IList<HttpMatchRequest> analysisMatches, JsonArray serviceMatches)
-    {
-        var matches = new JsonArray();
-        foreach (var analysisMatch in analysisMatches)
-        {
-            var mapped = MapMatch(analysisMatch);
-            foreach (var serviceMatch in serviceMatches)
-            {
-                var copy = serviceMatch!.DeepClone().AsObject();
-                copy.Remove("headers");
-                copy.Remove("queryParams");
-                if (mapped["headers"] is { } headers)
-                {
-                    copy["headers"] = headers.DeepClone();
-                }
+    private static RouteMatch[] ABMatches(IList<HttpMatchRequest> analysisMatches, IReadOnlyList<RouteMatch> serviceMatches) =>
+        [.. analysisMatches.Select(MapMatch).SelectMany(mapped => serviceMatches.Select(serviceMatch =>
+            serviceMatch with { Headers = mapped.Headers, QueryParams = mapped.QueryParams }))];
 
-                if (mapped["queryParams"] is { } query)
-                {
-                    copy["queryParams"] = query.DeepClone();
-                }
-
-                matches.Add(copy);
-            }
-        }
-
-        return matches;
-    }
-
-    private static JsonArray ServiceMatches(CanaryService service) =>
+    private static RouteMatch[] ServiceMatches(CanaryService service) =>
         service.Match is { Count: > 0 } matches
-            ? new JsonArray([.. matches.Select(m => (JsonNode)MapMatch(m))])
-            : new JsonArray(new JsonObject { ["path"] = new JsonObject { ["type"] = "PathPrefix", ["value"] = "/" } });
+            ? [.. matches.Select(MapMatch)]
+            : [new RouteMatch { Path = new RoutePathMatch("PathPrefix", "/") }];
 
     /// <summary>Istio's HTTPMatchRequest to an HTTPRouteMatch (spec §4.3). Validation rejects what cannot be mapped.</summary>
-    public static JsonObject MapMatch(HttpMatchRequest match)
+    public static RouteMatch MapMatch(HttpMatchRequest match)
     {
-        var result = new JsonObject();
-        if (match.Uri is { } uri)
+        var path = match.Uri switch
         {
-            var (type, value) = uri switch
-            {
-                { Exact: { } exact } => ("Exact", exact),
-                { Prefix: { } prefix } => ("PathPrefix", prefix),
-                { Regex: { } regex } => ("RegularExpression", regex),
-                _ => throw new InvalidOperationException("uri match needs exact, prefix or regex"),
-            };
-            result["path"] = new JsonObject { ["type"] = type, ["value"] = value };
-        }
-        else
+            null => new RoutePathMatch("PathPrefix", "/"),
+            { Exact: { } exact } => new RoutePathMatch("Exact", exact),
+            { Prefix: { } prefix } => new RoutePathMatch("PathPrefix", prefix),
+            { Regex: { } regex } => new RoutePathMatch("RegularExpression", regex),
+            _ => throw new InvalidOperationException("uri match needs exact, prefix or regex"),
+        };
+        return new RouteMatch
         {
-            result["path"] = new JsonObject { ["type"] = "PathPrefix", ["value"] = "/" };
-        }
-
-        if (match.Headers is { Count: > 0 } headers)
-        {
-            result["headers"] = ValueMatches(headers);
-        }
-
-        if (match.QueryParams is { Count: > 0 } query)
-        {
-            result["queryParams"] = ValueMatches(query);
-        }
-
-        if (match.Method?.Exact is { } method)
-        {
-            result["method"] = method;
-        }
-
-        return result;
+            Path = path,
+            Headers = match.Headers is { Count: > 0 } headers ? ValueMatches(headers) : null,
+            QueryParams = match.QueryParams is { Count: > 0 } query ? ValueMatches(query) : null,
+            Method = match.Method?.Exact,
+        };
     }
 
-    private static JsonArray ValueMatches(IDictionary<string, StringMatch> matches) =>
-        new([.. matches.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (JsonNode)new JsonObject
-        {
-            ["name"] = p.Key,
-            ["type"] = p.Value.Regex is not null ? "RegularExpression" : "Exact",
-            ["value"] = p.Value.Regex ?? p.Value.Exact ?? throw new InvalidOperationException($"match {p.Key} needs exact or regex"),
-        })]);
+    private static RouteValueMatch[] ValueMatches(IDictionary<string, StringMatch> matches) =>
+        [.. matches.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new RouteValueMatch(
+            p.Key,
+            p.Value.Regex is not null ? "RegularExpression" : "Exact",
+            p.Value.Regex ?? p.Value.Exact ?? throw new InvalidOperationException($"match {p.Key} needs exact or regex")))];
 
     /// <summary>Rule filters in Flagger's order: request headers, response headers, rewrite, static mirrors, CORS.</summary>
-    private static JsonArray Filters(CanaryService service, GatewayApiVersion version)
+    private static List<RouteFilter> Filters(CanaryService service, GatewayApiVersion version)
     {
-        var filters = new JsonArray();
+        List<RouteFilter> filters = [];
         if (HeaderModifier(service.Headers?.Request) is { } request)
         {
-            filters.Add(new JsonObject { ["type"] = "RequestHeaderModifier", ["requestHeaderModifier"] = request });
+            filters.Add(new RouteFilter { Type = "RequestHeaderModifier", RequestHeaderModifier = request });
         }
 
         if (HeaderModifier(service.Headers?.Response) is { } response)
         {
-            filters.Add(new JsonObject { ["type"] = "ResponseHeaderModifier", ["responseHeaderModifier"] = response });
+            filters.Add(new RouteFilter { Type = "ResponseHeaderModifier", ResponseHeaderModifier = response });
         }
 
         if (service.Rewrite is { } rewrite && (rewrite.Uri is not null || rewrite.Authority is not null))
         {
-            var urlRewrite = new JsonObject();
-            if (rewrite.Authority is not null)
-            {
-                urlRewrite["hostname"] = rewrite.Authority;
-            }
-
-            if (rewrite.Uri is not null)
-            {
-                urlRewrite["path"] = rewrite.Type == "ReplacePrefixMatch"
-                    ? new JsonObject { ["type"] = "ReplacePrefixMatch", ["replacePrefixMatch"] = rewrite.Uri }
-                    : new JsonObject { ["type"] = "ReplaceFullPath", ["replaceFullPath"] = rewrite.Uri };
-            }
-
-            filters.Add(new JsonObject { ["type"] = "URLRewrite", ["urlRewrite"] = urlRewrite });
+            var path = rewrite.Uri is null ? null
+                : rewrite.Type == "ReplacePrefixMatch"
+                    ? new RoutePathModifier { Type = "ReplacePrefixMatch", ReplacePrefixMatch = rewrite.Uri }
+                    : new RoutePathModifier { Type = "ReplaceFullPath", ReplaceFullPath = rewrite.Uri };
+            filters.Add(new RouteFilter { Type = "URLRewrite", UrlRewrite = new RouteUrlRewrite { Hostname = rewrite.Authority, Path = path } });
         }
 
         foreach (var mirror in service.Mirror ?? [])
         {
-            var backend = new JsonObject
+            var target = new RouteObjectRef
             {
-                ["group"] = mirror.BackendRef.Group ?? "",
-                ["kind"] = mirror.BackendRef.Kind ?? "Service",
-                ["name"] = mirror.BackendRef.Name,
+                Group = mirror.BackendRef.Group ?? "",
+                Kind = mirror.BackendRef.Kind ?? "Service",
+                Name = mirror.BackendRef.Name,
+                Namespace = mirror.BackendRef.Namespace,
+                Port = mirror.BackendRef.Port,
             };
-            if (mirror.BackendRef.Namespace is not null)
-            {
-                backend["namespace"] = mirror.BackendRef.Namespace;
-            }
-
-            if (mirror.BackendRef.Port is { } port)
-            {
-                backend["port"] = port;
-            }
-
-            filters.Add(new JsonObject { ["type"] = "RequestMirror", ["requestMirror"] = new JsonObject { ["backendRef"] = backend } });
+            filters.Add(new RouteFilter { Type = RouteFilter.RequestMirrorType, RequestMirror = new RouteRequestMirror(target) });
         }
 
         if (version.SupportsCors && service.CorsPolicy is { } cors)
         {
-            var policy = new JsonObject();
-            AddList(policy, "allowOrigins", cors.AllowOrigin);
-            AddList(policy, "allowMethods", cors.AllowMethods);
-            AddList(policy, "allowHeaders", cors.AllowHeaders);
-            AddList(policy, "exposeHeaders", cors.ExposeHeaders);
-            if (cors.AllowCredentials is { } credentials)
+            var policy = new RouteCors
             {
-                policy["allowCredentials"] = credentials;
-            }
-
-            if (GoDuration.TryParse(cors.MaxAge, out var maxAge))
-            {
-                policy["maxAge"] = (int)maxAge.TotalSeconds;
-            }
-
-            filters.Add(new JsonObject { ["type"] = "CORS", ["cors"] = policy });
+                AllowOrigins = List(cors.AllowOrigin),
+                AllowMethods = List(cors.AllowMethods),
+                AllowHeaders = List(cors.AllowHeaders),
+                ExposeHeaders = List(cors.ExposeHeaders),
+                AllowCredentials = cors.AllowCredentials,
+                MaxAge = GoDuration.TryParse(cors.MaxAge, out var maxAge) ? (int)maxAge.TotalSeconds : null,
+            };
+            filters.Add(new RouteFilter { Type = "CORS", Cors = policy });
         }
 
         return filters;
     }
 
-    private static JsonObject? HeaderModifier(HeaderOperation? operation)
+    private static RouteHeaderModifier? HeaderModifier(HeaderOperation? operation)
     {
         if (operation is null)
         {
             return null;
         }
 
-        var modifier = new JsonObject();
-        if (operation.Add is { Count: > 0 } add)
+        var modifier = new RouteHeaderModifier
         {
-            modifier["add"] = NameValues(add);
-        }
-
-        if (operation.Set is { Count: > 0 } set)
-        {
-            modifier["set"] = NameValues(set);
-        }
-
-        if (operation.Remove is { Count: > 0 } remove)
-        {
-            modifier["remove"] = new JsonArray([.. remove.Select(r => JsonValue.Create(r))]);
-        }
-
-        return modifier.Count > 0 ? modifier : null;
+            Add = operation.Add is { Count: > 0 } add ? NameValues(add) : null,
+            Set = operation.Set is { Count: > 0 } set ? NameValues(set) : null,
+            Remove = List(operation.Remove),
+        };
+        return modifier is { Add: null, Set: null, Remove: null } ? null : modifier;
     }
 
-    private static JsonArray NameValues(IDictionary<string, string> headers) =>
-        new([.. headers.OrderBy(h => h.Key, StringComparer.Ordinal).ThenBy(h => h.Value, StringComparer.Ordinal)
-            .Select(h => (JsonNode)new JsonObject { ["name"] = h.Key, ["value"] = h.Value })]);
+    private static RouteHeader[] NameValues(IDictionary<string, string> headers) =>
+        [.. headers.OrderBy(h => h.Key, StringComparer.Ordinal).ThenBy(h => h.Value, StringComparer.Ordinal).Select(h => new RouteHeader(h.Key, h.Value))];
 
-    private static void AddList(JsonObject target, string name, IList<string>? values)
-    {
-        if (values is { Count: > 0 })
-        {
-            target[name] = new JsonArray([.. values.Select(v => JsonValue.Create(v))]);
-        }
-    }
+    private static string[]? List(IList<string>? values) => values is { Count: > 0 } ? [.. values] : null;
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Flagger.Core.Routing;
 
 namespace Flagger.Sandbox.Traffic;
 
@@ -23,18 +24,14 @@ internal sealed record BackendService(string Namespace, string Name, int Weight)
 /// </summary>
 internal static class SimulatedGateway
 {
-    public static JsonObject? SelectRule(JsonArray rules, SimulatedRequest request)
+    /// <summary>The index of the rule that takes <paramref name="request"/>, -1 when none does.</summary>
+    public static int SelectRule(IReadOnlyList<RouteRule> rules, SimulatedRequest request)
     {
-        JsonObject? best = null;
+        var best = -1;
         (int, int, int, int, int) bestKey = default;
-        foreach (var rule in rules.OfType<JsonObject>())
+        for (var index = 0; index < rules.Count; index++)
         {
-            var matches = rule["matches"]?.AsArray().OfType<JsonObject>().ToList() ?? [];
-            if (matches.Count == 0)
-            {
-                matches = [new JsonObject()];
-            }
-
+            var matches = rules[index].Matches is { Count: > 0 } ruleMatches ? ruleMatches : [new RouteMatch()];
             foreach (var match in matches)
             {
                 if (!Matches(match, request))
@@ -43,9 +40,9 @@ internal static class SimulatedGateway
                 }
 
                 var key = Precedence(match);
-                if (best is null || key.CompareTo(bestKey) > 0)
+                if (best < 0 || key.CompareTo(bestKey) > 0)
                 {
-                    best = rule;
+                    best = index;
                     bestKey = key;
                 }
             }
@@ -54,10 +51,10 @@ internal static class SimulatedGateway
         return best;
     }
 
-    public static bool Matches(JsonObject match, SimulatedRequest request)
+    public static bool Matches(RouteMatch match, SimulatedRequest request)
     {
-        var pathType = (string?)match["path"]?["type"] ?? "PathPrefix";
-        var pathValue = (string?)match["path"]?["value"] ?? "/";
+        var pathType = match.Path?.Type ?? "PathPrefix";
+        var pathValue = match.Path?.Value ?? "/";
         var pathOk = pathType switch
         {
             "Exact" => pathValue == SimulatedRequest.Path,
@@ -69,76 +66,48 @@ internal static class SimulatedGateway
             return false;
         }
 
-        if (match["method"] is JsonValue method && (string?)method != SimulatedRequest.Method)
+        if (match.Method is { } method && method != SimulatedRequest.Method)
         {
             return false;
         }
 
-        return ValuesMatch(match["headers"]?.AsArray(), request.Headers)
-            && ValuesMatch(match["queryParams"]?.AsArray(), request.Query);
+        return ValuesMatch(match.Headers, request.Headers) && ValuesMatch(match.QueryParams, request.Query);
     }
 
     /// <summary>Exact header and query values of every rule's matches: what an "insider" request carries.</summary>
-    public static SimulatedRequest InsiderRequest(JsonArray rules)
+    public static SimulatedRequest InsiderRequest(IReadOnlyList<RouteRule> rules)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var query = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var match in rules.OfType<JsonObject>().SelectMany(r => r["matches"]?.AsArray().OfType<JsonObject>() ?? []))
+        foreach (var match in rules.SelectMany(r => r.Matches ?? []))
         {
-            Collect(match["headers"]?.AsArray(), headers);
-            Collect(match["queryParams"]?.AsArray(), query);
+            Collect(match.Headers, headers);
+            Collect(match.QueryParams, query);
         }
 
         return new SimulatedRequest(headers, query);
     }
 
-    public static IReadOnlyList<BackendService> Backends(JsonObject rule, string routeNamespace) =>
-        [.. (rule["backendRefs"]?.AsArray().OfType<JsonObject>() ?? [])
-            .Where(IsService)
-            .Select(b => new BackendService(
-                (string?)b["namespace"] ?? routeNamespace,
-                (string?)b["name"] ?? "",
-                b["weight"] is JsonValue weight ? weight.GetValue<int>() : 1))];
+    public static IReadOnlyList<BackendService> Backends(RouteRule rule, string routeNamespace) =>
+        [.. ServiceBackends(rule).Select(b => new BackendService(b.Namespace ?? routeNamespace, b.Name ?? "", b.Weight ?? 1))];
 
     /// <summary>Services the rule (or the chosen backend) mirrors requests to.</summary>
-    public static IEnumerable<BackendService> Mirrors(JsonObject rule, int chosenBackend, string routeNamespace)
+    public static IEnumerable<BackendService> Mirrors(RouteRule rule, int chosenBackend, string routeNamespace)
     {
-        var filters = (rule["filters"]?.AsArray().OfType<JsonObject>() ?? []).ToList();
-        var backendRefs = rule["backendRefs"]?.AsArray().OfType<JsonObject>().Where(IsService).ToList() ?? [];
+        var filters = (rule.Filters ?? []).ToList();
+        var backendRefs = ServiceBackends(rule).ToList();
         if (chosenBackend >= 0 && chosenBackend < backendRefs.Count)
         {
-            filters.AddRange(backendRefs[chosenBackend]["filters"]?.AsArray().OfType<JsonObject>() ?? []);
+            filters.AddRange(backendRefs[chosenBackend].Filters ?? []);
         }
 
-        foreach (var filter in filters.Where(f => (string?)f["type"] == "RequestMirror"))
+        foreach (var filter in filters)
         {
-            if (filter["requestMirror"]?["backendRef"] is JsonObject target && IsService(target))
+            if (filter.MirrorTarget is { IsService: true } target)
             {
-                yield return new BackendService((string?)target["namespace"] ?? routeNamespace, (string?)target["name"] ?? "", 1);
+                yield return new BackendService(target.Namespace ?? routeNamespace, target.Name ?? "", 1);
             }
         }
-    }
-
-    /// <summary>
-    /// The split as Flagger reads it (<c>GatewayApiRouter.Split</c>): the last rule whose backends carry
-    /// filters, else the last rule with exactly the primary and canary Services; mirrored when a
-    /// RequestMirror goes to the canary Service.
-    /// </summary>
-    public static RouteWeights Split(JsonObject route, string apex)
-    {
-        var primary = apex + "-primary";
-        var canary = apex + "-canary";
-        var rules = route["spec"]?["rules"]?.AsArray().OfType<JsonObject>().ToList() ?? [];
-        JsonArray? BackendRefs(JsonObject rule) => rule["backendRefs"]?.AsArray();
-        var weighted = rules.LastOrDefault(r => BackendRefs(r)?.Any(b => b?["filters"] is not null) == true)
-            ?? rules.LastOrDefault(r => BackendRefs(r) is { Count: 2 } backends
-                && backends.Any(b => (string?)b?["name"] == primary)
-                && backends.Any(b => (string?)b?["name"] == canary));
-        int Weight(string service) =>
-            weighted is null ? 0 : BackendRefs(weighted)!.FirstOrDefault(b => (string?)b?["name"] == service)?["weight"]?.GetValue<int>() ?? 0;
-        var mirrored = rules.Any(r => r["filters"]?.AsArray().Any(f =>
-            (string?)f?["type"] == "RequestMirror" && (string?)f?["requestMirror"]?["backendRef"]?["name"] == canary) == true);
-        return weighted is null ? new RouteWeights(100, 0, mirrored) : new RouteWeights(Weight(primary), Weight(canary), mirrored);
     }
 
     /// <summary>Whether every parent accepted the route's current generation (a gateway serves what it accepted).</summary>
@@ -159,33 +128,32 @@ internal static class SimulatedGateway
                 && (c["observedGeneration"]?.GetValue<long>() ?? 0) >= generation) == true));
     }
 
-    private static bool IsService(JsonObject backend) =>
-        ((string?)backend["group"] ?? "") == "" && ((string?)backend["kind"] ?? "Service") == "Service";
+    private static IEnumerable<RouteBackendRef> ServiceBackends(RouteRule rule) => (rule.BackendRefs ?? []).Where(b => b.IsService);
 
-    private static (int, int, int, int, int) Precedence(JsonObject match)
+    private static (int, int, int, int, int) Precedence(RouteMatch match)
     {
-        var pathType = (string?)match["path"]?["type"] ?? "PathPrefix";
-        var pathValue = (string?)match["path"]?["value"] ?? "/";
+        var pathType = match.Path?.Type ?? "PathPrefix";
+        var pathValue = match.Path?.Value ?? "/";
         return (
             pathType == "Exact" ? 1 : 0,
             pathType == "PathPrefix" ? pathValue.Length : 0,
-            match["method"] is null ? 0 : 1,
-            match["headers"]?.AsArray().Count ?? 0,
-            match["queryParams"]?.AsArray().Count ?? 0);
+            match.Method is null ? 0 : 1,
+            match.Headers?.Count ?? 0,
+            match.QueryParams?.Count ?? 0);
     }
 
-    private static bool ValuesMatch(JsonArray? conditions, IReadOnlyDictionary<string, string> values)
+    private static bool ValuesMatch(IReadOnlyList<RouteValueMatch>? conditions, IReadOnlyDictionary<string, string> values)
     {
-        foreach (var condition in conditions?.OfType<JsonObject>() ?? [])
+        foreach (var condition in conditions ?? [])
         {
-            var name = (string?)condition["name"] ?? "";
-            var expected = (string?)condition["value"] ?? "";
+            var name = condition.Name ?? "";
+            var expected = condition.Value ?? "";
             if (!values.TryGetValue(name, out var actual))
             {
                 return false;
             }
 
-            var ok = (string?)condition["type"] == "RegularExpression"
+            var ok = condition.Type == "RegularExpression"
                 ? Regex.IsMatch(actual, expected, RegexOptions.None, TimeSpan.FromSeconds(1))
                 : actual == expected;
             if (!ok)
@@ -197,11 +165,11 @@ internal static class SimulatedGateway
         return true;
     }
 
-    private static void Collect(JsonArray? conditions, Dictionary<string, string> into)
+    private static void Collect(IReadOnlyList<RouteValueMatch>? conditions, Dictionary<string, string> into)
     {
-        foreach (var condition in conditions?.OfType<JsonObject>() ?? [])
+        foreach (var condition in conditions ?? [])
         {
-            if (((string?)condition["type"] ?? "Exact") == "Exact" && (string?)condition["name"] is { } name && (string?)condition["value"] is { } value)
+            if ((condition.Type ?? "Exact") == "Exact" && condition.Name is { } name && condition.Value is { } value)
             {
                 into.TryAdd(name, value);
             }

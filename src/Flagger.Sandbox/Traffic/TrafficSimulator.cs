@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Flagger.Core.Routing;
 using Flagger.Sandbox.Kubernetes;
 using Flagger.Sandbox.Prometheus;
 
@@ -208,7 +209,7 @@ public sealed class TrafficSimulator : IAsyncDisposable
         var route = _server.Get("gateway.networking.k8s.io/v1", "HTTPRoute", reference.Namespace, reference.Name);
         if (route is not null && SimulatedGateway.IsAccepted(route))
         {
-            state.AcceptedSpec = route["spec"]?.DeepClone().AsObject();
+            state.AcceptedSpec = route["spec"] is { } spec ? RouteSpec.Parse(spec) : null;
         }
         else if (route is null)
         {
@@ -216,8 +217,8 @@ public sealed class TrafficSimulator : IAsyncDisposable
         }
 
         state.Found = state.AcceptedSpec is not null;
-        state.Weights = state.AcceptedSpec is { } accepted ? SimulatedGateway.Split(new JsonObject { ["spec"] = accepted.DeepClone() }, reference.Name) : null;
-        var rules = state.AcceptedSpec?["rules"]?.AsArray() ?? [];
+        state.Weights = state.AcceptedSpec is { } accepted ? RouteWeights.Of(RouteSplit.Read(accepted, reference.Name)) : null;
+        var rules = state.AcceptedSpec?.Rules ?? [];
         var insiderRequest = SimulatedGateway.InsiderRequest(rules);
         for (var i = 0; i < count; i++)
         {
@@ -241,14 +242,14 @@ public sealed class TrafficSimulator : IAsyncDisposable
                 continue;
             }
 
-            var rule = SimulatedGateway.SelectRule(rules, request);
-            if (rule is null)
+            var ruleIndex = SimulatedGateway.SelectRule(rules, request);
+            if (ruleIndex < 0)
             {
                 state.Unrouted++;
                 continue;
             }
 
-            var ruleIndex = rules.IndexOf(rule);
+            var rule = rules[ruleIndex];
             var backends = SimulatedGateway.Backends(rule, reference.Namespace);
             var chosen = state.Pick(ruleIndex, backends);
             if (chosen < 0 || !Answer(view.Endpoints(backends[chosen].Namespace, backends[chosen].Name), state, $"{backends[chosen].Namespace}/{backends[chosen].Name}"))
@@ -345,7 +346,7 @@ public sealed class TrafficSimulator : IAsyncDisposable
     {
         private readonly Dictionary<int, (string Backends, int[] Current)> _roundRobin = [];
 
-        public JsonObject? AcceptedSpec { get; set; }
+        public RouteSpec? AcceptedSpec { get; set; }
 
         public bool Found { get; set; }
 

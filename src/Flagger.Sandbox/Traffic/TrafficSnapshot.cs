@@ -1,3 +1,5 @@
+using Flagger.Core.Routing;
+
 namespace Flagger.Sandbox.Traffic;
 
 /// <summary>What the simulator sent so far (cumulative counts), or over a window when made with <see cref="Since"/>.</summary>
@@ -96,4 +98,12 @@ public sealed record RouteTraffic(
     RouteWeights? Weights);
 
 /// <summary>The split of the rule carrying it (primary and canary backend weights) and whether the canary gets a mirror of the traffic.</summary>
-public sealed record RouteWeights(int Primary, int Canary, bool Mirrored);
+public sealed record RouteWeights(int Primary, int Canary, bool Mirrored)
+{
+    /// <summary>The weights of the split Flagger reads from the route.</summary>
+    public static RouteWeights Of(RouteSplit split)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        return new RouteWeights(split.PrimaryWeight, split.CanaryWeight, split.Mirrored);
+    }
+}

@@ -9,10 +9,11 @@ public sealed class RouteObservationTests
 {
     private static JsonObject Route(Canary canary, int primary, int canaryWeight, long generation, string? accepted, long observedGeneration)
     {
+        var spec = HttpRouteSpec.Build(canary, GatewayApiVersion.V1, primary, canaryWeight, false);
         var route = new JsonObject
         {
             ["metadata"] = new JsonObject { ["name"] = "podinfo", ["namespace"] = "default", ["generation"] = generation },
-            ["spec"] = HttpRouteSpec.Build(canary, GatewayApiVersion.V1, primary, canaryWeight, false),
+            ["spec"] = spec,
         };
         if (accepted is not null)
         {
@@ -20,7 +21,7 @@ public sealed class RouteObservationTests
             {
                 ["parents"] = new JsonArray(new JsonObject
                 {
-                    ["parentRef"] = HttpRouteSpec.ParentRef(canary.Spec.Service.GatewayRefs![0]),
+                    ["parentRef"] = spec["parentRefs"]![0]!.DeepClone(),
                     ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Accepted", ["status"] = accepted, ["reason"] = "NoMatchingParent", ["observedGeneration"] = observedGeneration }),
                 }),
             };
