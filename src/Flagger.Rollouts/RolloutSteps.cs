@@ -58,7 +58,7 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
                 status.FailedChecks, decision.Summary, [.. decision.Checks.Stages.SelectMany(s => s.Results)], observation.Operations),
             cancellationToken);
         await store.SaveCheckpointAsync(
-            new CanaryCheckpoint(ns, name, request.Sequence, status, primaryWeight, canaryWeight, Image(observation), observation.Now),
+            new CanaryCheckpoint(ns, name, request.Sequence, status, primaryWeight, canaryWeight, observation.Now),
             cancellationToken);
 
         // Only once the tick is recorded: a replay of this activity stops at the history check above.
@@ -68,8 +68,4 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
 
     private static TickOutcome Outcome(Canary canary, CanaryStatus? status, string summary) =>
         new(status?.Phase, IsActive(status), canary.Analysis.GetInterval(), summary);
-
-    /// <summary>The revision under analysis, for the checkpoint (the registry's no-downgrade rule reads the cluster itself).</summary>
-    private static string? Image(CanaryObservation observation) =>
-        string.IsNullOrEmpty(observation.Workload.TargetRevision) ? null : observation.Workload.TargetRevision;
 }

@@ -368,7 +368,6 @@ public sealed partial class TableRolloutStore : IRolloutStore
             ["PrimaryWeight"] = checkpoint.PrimaryWeight,
             ["FailedChecks"] = checkpoint.Status.FailedChecks,
             ["Iterations"] = checkpoint.Status.Iterations,
-            ["Image"] = checkpoint.Image,
             ["UpdatedAt"] = checkpoint.UpdatedAt,
         };
         TextColumns.Write(entity, "Status", JsonSerializer.Serialize(checkpoint.Status, s_json));
@@ -386,7 +385,6 @@ public sealed partial class TableRolloutStore : IRolloutStore
             JsonSerializer.Deserialize<CanaryStatus>(json, s_json) ?? new CanaryStatus(),
             entity.GetInt32("PrimaryWeight") ?? 0,
             entity.GetInt32("CanaryWeight") ?? 0,
-            entity.GetString("Image"),
             entity.GetDateTimeOffset("UpdatedAt") ?? default);
     }
 
