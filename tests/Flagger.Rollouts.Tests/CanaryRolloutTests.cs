@@ -137,7 +137,7 @@ public sealed class CanaryRolloutTests
         await host.UntilAsync(() => host.Phase == CanaryPhase.WaitingPromotion);
 
         host.World.UpdateTarget("podinfo:3.0.0");
-        await host.Scheduler.StartOrSignalAsync("test", "podinfo", RolloutSignal.NewImage("podinfo:3.0.0", "event-2"), CancellationToken.None);
+        await host.Scheduler.StartOrSignalAsync("test", "podinfo", RolloutSignal.NewImage, CancellationToken.None);
         await host.UntilAsync(() => host.World.EventMessages.Contains("New revision detected! Restarting analysis for podinfo.test"));
         host.World.HookAnswers.Remove("approve");
         await host.CompletedAsync();

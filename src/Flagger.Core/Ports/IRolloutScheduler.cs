@@ -23,14 +23,13 @@ public enum RolloutSignalKind
 }
 
 /// <summary>Why a rollout is started or woken.</summary>
-/// <param name="Image">The image now on the target (<see cref="RolloutSignalKind.NewImage"/>).</param>
-/// <param name="EventId">The registry event behind the signal, so a receiver can tell a repeat from a new push.</param>
 /// <param name="Operation">The operation asked for (<see cref="RolloutSignalKind.Operation"/>).</param>
-public sealed record RolloutSignal(RolloutSignalKind Kind, string? Image, string? EventId, Analysis.CanaryOperation? Operation = null)
+public sealed record RolloutSignal(RolloutSignalKind Kind, Analysis.CanaryOperation? Operation = null)
 {
-    public static RolloutSignal NewImage(string image, string eventId) => new(RolloutSignalKind.NewImage, image, eventId);
+    /// <summary>The target's image changed; the tick reads the new one from the cluster.</summary>
+    public static readonly RolloutSignal NewImage = new(RolloutSignalKind.NewImage);
 
-    public static RolloutSignal For(Analysis.CanaryOperation operation) => new(RolloutSignalKind.Operation, null, null, operation);
+    public static readonly RolloutSignal Resync = new(RolloutSignalKind.Resync);
 
-    public static readonly RolloutSignal Resync = new(RolloutSignalKind.Resync, null, null);
+    public static RolloutSignal For(Analysis.CanaryOperation operation) => new(RolloutSignalKind.Operation, operation);
 }

@@ -163,7 +163,7 @@ public sealed class RegistryWebhook(
             switch (await catalog.SetImageAsync(current, container.Name, image, push.PushedAt, cancellationToken))
             {
                 case ImagePatchOutcome.Patched:
-                    await scheduler.StartOrSignalAsync(current.Namespace, current.Name, RolloutSignal.NewImage(image, push.EventId), cancellationToken);
+                    await scheduler.StartOrSignalAsync(current.Namespace, current.Name, RolloutSignal.NewImage, cancellationToken);
                     Logs.ImagePatched(logger, image, push.EventId, current.Namespace, current.Name, container.Name, container.Image);
                     return new CanaryReport(current.Namespace, current.Name, CanaryOutcome.Patched, container.Name, container.Image, image, null);
                 case ImagePatchOutcome.NotFound:
@@ -186,7 +186,7 @@ public sealed class RegistryWebhook(
     {
         foreach (var target in unsignalled)
         {
-            await scheduler.StartOrSignalAsync(target.Namespace, target.Name, RolloutSignal.NewImage(push.Image, push.EventId), cancellationToken);
+            await scheduler.StartOrSignalAsync(target.Namespace, target.Name, RolloutSignal.NewImage, cancellationToken);
             var index = reports.FindIndex(r => r.Namespace == target.Namespace && r.Name == target.Name);
             reports[index] = reports[index] with
             {

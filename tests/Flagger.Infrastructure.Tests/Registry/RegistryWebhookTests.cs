@@ -76,7 +76,7 @@ public sealed class RegistryWebhookTests
         Assert.Equal(200, response.Status);
         Assert.Equal(EventGridImage, harness.Catalog.Image("test", "podinfo"));
         var signal = Assert.Single(harness.Scheduler.Signals);
-        Assert.Equal(new ScheduledSignal("test", "podinfo", RolloutSignal.NewImage(EventGridImage, EventGridId)), signal);
+        Assert.Equal(new ScheduledSignal("test", "podinfo", RolloutSignal.NewImage), signal);
         var patch = Assert.Single(harness.Catalog.Patches);
         Assert.Equal(DateTimeOffset.Parse("2026-11-20T10:15:02.1170341Z", System.Globalization.CultureInfo.InvariantCulture), patch.PushedAt);
         var e = Assert.Single(Report(response).Events);
@@ -100,7 +100,7 @@ public sealed class RegistryWebhookTests
 
         Assert.Equal(200, response.Status);
         Assert.Equal(CloudEventImage, harness.Catalog.Image("test", "podinfo"));
-        Assert.Equal(RolloutSignal.NewImage(CloudEventImage, CloudEventId), Assert.Single(harness.Scheduler.Signals).Signal);
+        Assert.Equal(RolloutSignal.NewImage, Assert.Single(harness.Scheduler.Signals).Signal);
         Assert.Equal(CanaryOutcome.Patched, Assert.Single(Assert.Single(Report(response).Events).Canaries).Outcome);
     }
 
@@ -382,8 +382,8 @@ public sealed class RegistryWebhookTests
         Assert.Contains(EventGridId, harness.Store.Deliveries);
         Assert.Equal(EventOutcome.Handled, Assert.Single(Report(redelivery).Events).Outcome);
 
-        // Every rollout signal names the push; only a failure after the signal (recording) makes a second one.
-        Assert.All(harness.Scheduler.Signals, s => Assert.Equal(RolloutSignal.NewImage(EventGridImage, EventGridId), s.Signal));
+        // Every rollout signal is for the patched target; only a failure after the signal (recording) makes a second one.
+        Assert.All(harness.Scheduler.Signals, s => Assert.Equal(new ScheduledSignal("test", "podinfo", RolloutSignal.NewImage), s));
         Assert.Equal(point == FailurePoint.RecordDelivery ? 2 : 1, harness.Scheduler.Signals.Count);
     }
 
@@ -401,7 +401,7 @@ public sealed class RegistryWebhookTests
         var redelivery = await harness.SendAsync(Post(EventGridPush));
         var duplicate = await harness.SendAsync(Post(EventGridPush));
 
-        Assert.Equal(new ScheduledSignal("test", "podinfo", RolloutSignal.NewImage(EventGridImage, EventGridId)), Assert.Single(harness.Scheduler.Signals));
+        Assert.Equal(new ScheduledSignal("test", "podinfo", RolloutSignal.NewImage), Assert.Single(harness.Scheduler.Signals));
         Assert.Single(harness.Catalog.Patches);
         Assert.Equal(CanaryOutcome.Signalled, Assert.Single(Assert.Single(Report(redelivery).Events).Canaries).Outcome);
         Assert.Equal(CanaryOutcome.Unchanged, Assert.Single(Assert.Single(Report(duplicate).Events).Canaries).Outcome);
@@ -485,7 +485,8 @@ public sealed class RegistryWebhookTests
 
         Assert.Equal(200, response.Status);
         Assert.Equal(Repo + ":6.0.2@" + CloudEventDigest, harness.Catalog.Image("test", "podinfo"));
-        Assert.Equal(["a", "b"], harness.Scheduler.Signals.Select(s => s.Signal.EventId));
+        Assert.Equal([Repo + ":6.0.1@" + EventGridDigest, Repo + ":6.0.2@" + CloudEventDigest], harness.Catalog.Patches.Select(p => p.Image));
+        Assert.Equal([RolloutSignal.NewImage, RolloutSignal.NewImage], harness.Scheduler.Signals.Select(s => s.Signal));
         Assert.Equal([EventOutcome.Handled, EventOutcome.Handled], Report(response).Events.Select(e => e.Outcome));
     }
 
