@@ -254,7 +254,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
             await EnsureTablesAsync().WaitAsync(cancellationToken);
             return await action();
         }
-        catch (Exception e) when (StateStoreUnavailableException.IsTransient(e, cancellationToken))
+        catch (Exception e) when (TransientFailures.IsTransient(e, cancellationToken))
         {
             LogUnavailable(_logger, e, what);
             throw new StateStoreUnavailableException($"Table Storage is unavailable: could not {what}. Nothing was written by this call.", e);
