@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Infrastructure.Kubernetes;
@@ -31,12 +30,8 @@ public sealed class KubernetesCanaryCatalog(IKubernetes client, IOptions<Registr
 
     public async Task<CanaryTarget?> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
     {
-        var canary = await KubernetesErrors.NullWhenMissingAsync(async () =>
-        {
-            var raw = await client.CustomObjects.GetNamespacedCustomObjectAsync(
-                FlaggerApi.Group, FlaggerApi.Version, @namespace, Canary.KubePlural, name, cancellationToken);
-            return KubernetesJson.Deserialize<Canary>(((JsonElement)raw).GetRawText());
-        });
+        var canary = await KubernetesErrors.NullWhenMissingAsync(() => client.CustomObjects.GetNamespacedCustomObjectAsync<Canary>(
+            FlaggerApi.Group, FlaggerApi.Version, @namespace, Canary.KubePlural, name, cancellationToken));
         return canary is null ? null : await ReadTargetAsync(canary, cancellationToken);
     }
 
@@ -71,9 +66,9 @@ public sealed class KubernetesCanaryCatalog(IKubernetes client, IOptions<Registr
         var namespaces = settings.Namespaces();
         if (namespaces.Count == 0)
         {
-            var all = await client.CustomObjects.ListClusterCustomObjectAsync(
+            var all = await client.CustomObjects.ListClusterCustomObjectAsync<CanaryList>(
                 FlaggerApi.Group, FlaggerApi.Version, Canary.KubePlural, labelSelector: selector, cancellationToken: cancellationToken);
-            return ReadList(all);
+            return [.. all.Items];
         }
 
         var canaries = new List<Canary>();
@@ -81,9 +76,9 @@ public sealed class KubernetesCanaryCatalog(IKubernetes client, IOptions<Registr
         {
             try
             {
-                var list = await client.CustomObjects.ListNamespacedCustomObjectAsync(
+                var list = await client.CustomObjects.ListNamespacedCustomObjectAsync<CanaryList>(
                     FlaggerApi.Group, FlaggerApi.Version, ns, Canary.KubePlural, labelSelector: selector, cancellationToken: cancellationToken);
-                canaries.AddRange(ReadList(list));
+                canaries.AddRange(list.Items);
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
             {
@@ -93,8 +88,6 @@ public sealed class KubernetesCanaryCatalog(IKubernetes client, IOptions<Registr
 
         return canaries;
     }
-
-    private static List<Canary> ReadList(object raw) => [.. KubernetesJson.Deserialize<CanaryList>(((JsonElement)raw).GetRawText()).Items];
 
     private async Task<CanaryTarget?> ReadTargetAsync(Canary canary, CancellationToken cancellationToken)
     {
