@@ -72,7 +72,7 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
                 status.FailedChecks, decision.Summary, [.. decision.Checks.Stages.SelectMany(s => s.Results)], observation.Operations),
             cancellationToken);
         await store.SaveCheckpointAsync(
-            new CanaryCheckpoint(ns, name, context.Sequence, status, primaryWeight, canaryWeight, Image(observation), observation.Now)
+            new CanaryCheckpoint(ns, name, context.Sequence, status, primaryWeight, canaryWeight, observation.Now)
             {
                 LastStepAt = lastStepAt,
                 AppliedOperations = context.OperationsThrough,
@@ -98,8 +98,4 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
         var pending = !active && (await inbox.PendingAsync(ns, name, context.OperationsThrough, cancellationToken)).Count > 0;
         return new TickOutcome(status?.Phase, active, lastStepAt + context.Interval, summary, pending);
     }
-
-    /// <summary>The revision under analysis, for the checkpoint (the registry's no-downgrade rule reads the cluster itself).</summary>
-    private static string? Image(CanaryObservation observation) =>
-        string.IsNullOrEmpty(observation.Workload.TargetRevision) ? null : observation.Workload.TargetRevision;
 }

@@ -136,7 +136,7 @@ public sealed class CanaryApiTests
     public async Task GetAsync_ShowsPhaseWeightsConditionsAndTheLastChecks()
     {
         var (api, world) = await CreateAsync();
-        await _store.SaveCheckpointAsync(new CanaryCheckpoint("test", "podinfo", 3, world.Status with { Phase = CanaryPhase.Progressing }, 80, 20, "podinfo:2.0.0", DateTimeOffset.UtcNow), CancellationToken.None);
+        await _store.SaveCheckpointAsync(new CanaryCheckpoint("test", "podinfo", 3, world.Status with { Phase = CanaryPhase.Progressing }, 80, 20, DateTimeOffset.UtcNow), CancellationToken.None);
         await _store.AppendHistoryAsync(new HistoryEntry("test", "podinfo", 3, DateTimeOffset.UtcNow, CanaryPhase.Progressing, 80, 20, 0, "Advance podinfo.test canary weight 20",
             [new CheckResult(CheckKind.Metric, CanaryMetric.RequestSuccessRate, CheckVerdict.Passed, "ok", 99.5)], []), CancellationToken.None);
 

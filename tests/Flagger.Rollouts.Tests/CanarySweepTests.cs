@@ -67,7 +67,7 @@ public sealed class CanarySweepTests
     public async Task RunAsync_DeletedCanary_ForgetsItsCheckpoint()
     {
         await using var host = await RolloutHost.StartAsync(new InMemoryWorld(Podinfo.Canary().Build()));
-        await host.Store.SaveCheckpointAsync(new CanaryCheckpoint("test", "gone", 4, new CanaryStatus { Phase = CanaryPhase.Succeeded }, 100, 0, null, DateTimeOffset.UtcNow), CancellationToken.None);
+        await host.Store.SaveCheckpointAsync(new CanaryCheckpoint("test", "gone", 4, new CanaryStatus { Phase = CanaryPhase.Succeeded }, 100, 0, DateTimeOffset.UtcNow), CancellationToken.None);
 
         var report = await Sweep(host, new InMemoryCanaryCatalog()).RunAsync(host.Client, host.Scheduler, CancellationToken.None);
 

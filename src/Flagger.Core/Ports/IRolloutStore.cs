@@ -34,7 +34,6 @@ public interface IRolloutStore
 
 /// <summary>What a canary's rollout looks like after its last tick.</summary>
 /// <param name="Sequence">Ticks since the canary was first seen; orders writes.</param>
-/// <param name="Image">The target's container image under analysis (for the registry's no-downgrade rule).</param>
 public sealed record CanaryCheckpoint(
     string Namespace,
     string Name,
@@ -42,7 +41,6 @@ public sealed record CanaryCheckpoint(
     CanaryStatus Status,
     int PrimaryWeight,
     int CanaryWeight,
-    string? Image,
     DateTimeOffset UpdatedAt)
 {
     /// <summary>When the last tick that was allowed to step ran (the orchestration's clock); the next step is due an interval later.</summary>

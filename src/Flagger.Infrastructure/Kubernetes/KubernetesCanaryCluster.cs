@@ -22,12 +22,8 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
     };
 
     public Task<Canary?> GetCanaryAsync(string @namespace, string name, CancellationToken cancellationToken) =>
-        KubernetesErrors.NullWhenMissingAsync(async () =>
-        {
-            var raw = await client.CustomObjects.GetNamespacedCustomObjectAsync(
-                FlaggerApi.Group, FlaggerApi.Version, @namespace, Canary.KubePlural, name, cancellationToken);
-            return KubernetesJson.Deserialize<Canary>(((JsonElement)raw).GetRawText());
-        });
+        KubernetesErrors.NullWhenMissingAsync(() => client.CustomObjects.GetNamespacedCustomObjectAsync<Canary>(
+            FlaggerApi.Group, FlaggerApi.Version, @namespace, Canary.KubePlural, name, cancellationToken));
 
     public async Task<WorkloadObservation> SyncWorkloadAsync(Canary canary, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Flagger.Core.Model;
 using k8s;
 using k8s.Autorest;
@@ -21,12 +20,8 @@ public sealed class KubernetesClusterResources(IKubernetes client) : IClusterRes
 
     private Task<T?> GetCustomAsync<T>(string plural, string @namespace, string name, CancellationToken cancellationToken)
         where T : class =>
-        NullWhenMissing(async () =>
-        {
-            var raw = await client.CustomObjects.GetNamespacedCustomObjectAsync(
-                FlaggerApi.Group, FlaggerApi.Version, @namespace, plural, name, cancellationToken);
-            return KubernetesJson.Deserialize<T>(((JsonElement)raw).GetRawText());
-        });
+        NullWhenMissing(() => client.CustomObjects.GetNamespacedCustomObjectAsync<T>(
+            FlaggerApi.Group, FlaggerApi.Version, @namespace, plural, name, cancellationToken));
 
     private static async Task<T?> NullWhenMissing<T>(Func<Task<T>> read)
         where T : class

@@ -37,12 +37,8 @@ public sealed partial class KubernetesCanaryCatalog(
 
     public async Task<CanaryTarget?> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
     {
-        var canary = await KubernetesErrors.NullWhenMissingAsync(async () =>
-        {
-            var raw = await client.CustomObjects.GetNamespacedCustomObjectAsync(
-                FlaggerApi.Group, FlaggerApi.Version, @namespace, Canary.KubePlural, name, cancellationToken);
-            return KubernetesJson.Deserialize<Canary>(((JsonElement)raw).GetRawText());
-        });
+        var canary = await KubernetesErrors.NullWhenMissingAsync(() => client.CustomObjects.GetNamespacedCustomObjectAsync<Canary>(
+            FlaggerApi.Group, FlaggerApi.Version, @namespace, Canary.KubePlural, name, cancellationToken));
         return canary is null ? null : await ReadTargetAsync(canary, cancellationToken);
     }
 
@@ -77,6 +73,7 @@ public sealed partial class KubernetesCanaryCatalog(
         var namespaces = settings.Namespaces();
         if (namespaces.Count == 0)
         {
+            // Untyped on purpose: the items are read one by one (ReadList), so one unreadable Canary hides no other.
             var all = await client.CustomObjects.ListClusterCustomObjectAsync(
                 FlaggerApi.Group, FlaggerApi.Version, Canary.KubePlural, labelSelector: selector, cancellationToken: cancellationToken);
             return ReadList(all);

@@ -43,7 +43,7 @@ public sealed class TableGateStore(TableServiceClient service, IOptions<StateSto
             await _created.Value.WaitAsync(cancellationToken);
             return await action();
         }
-        catch (Exception e) when (StateStoreUnavailableException.IsTransient(e, cancellationToken))
+        catch (Exception e) when (TransientFailures.IsTransient(e, cancellationToken))
         {
             throw new StateStoreUnavailableException($"Table Storage is unavailable: could not use gate {key}.", e);
         }

@@ -132,7 +132,7 @@ public sealed class TableOperationInbox(TableServiceClient service, IOptions<Sta
             await _created.Value.WaitAsync(cancellationToken);
             return await action();
         }
-        catch (Exception e) when (StateStoreUnavailableException.IsTransient(e, cancellationToken))
+        catch (Exception e) when (TransientFailures.IsTransient(e, cancellationToken))
         {
             throw new StateStoreUnavailableException($"Table Storage is unavailable: could not {what}. Nothing was written by this call.", e);
         }

@@ -254,7 +254,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
             await EnsureTablesAsync().WaitAsync(cancellationToken);
             return await action();
         }
-        catch (Exception e) when (StateStoreUnavailableException.IsTransient(e, cancellationToken))
+        catch (Exception e) when (TransientFailures.IsTransient(e, cancellationToken))
         {
             LogUnavailable(_logger, e, what);
             throw new StateStoreUnavailableException($"Table Storage is unavailable: could not {what}. Nothing was written by this call.", e);
@@ -368,7 +368,6 @@ public sealed partial class TableRolloutStore : IRolloutStore
             ["PrimaryWeight"] = checkpoint.PrimaryWeight,
             ["FailedChecks"] = checkpoint.Status.FailedChecks,
             ["Iterations"] = checkpoint.Status.Iterations,
-            ["Image"] = checkpoint.Image,
             ["UpdatedAt"] = checkpoint.UpdatedAt,
         };
         TextColumns.Write(entity, "Status", JsonSerializer.Serialize(checkpoint.Status, s_json));
@@ -386,7 +385,6 @@ public sealed partial class TableRolloutStore : IRolloutStore
             JsonSerializer.Deserialize<CanaryStatus>(json, s_json) ?? new CanaryStatus(),
             entity.GetInt32("PrimaryWeight") ?? 0,
             entity.GetInt32("CanaryWeight") ?? 0,
-            entity.GetString("Image"),
             entity.GetDateTimeOffset("UpdatedAt") ?? default);
     }
 

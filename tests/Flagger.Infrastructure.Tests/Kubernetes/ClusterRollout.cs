@@ -4,6 +4,7 @@ using Flagger.Core.Ports;
 using Flagger.Infrastructure.GatewayApi;
 using Flagger.Infrastructure.Kubernetes;
 using Flagger.Sandbox.Kubernetes;
+using Flagger.Testing.Canaries;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 

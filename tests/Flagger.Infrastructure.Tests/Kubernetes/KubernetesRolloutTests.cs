@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
-using Flagger.Infrastructure.Tests.FakeApiServer;
+using Flagger.Infrastructure.Tests.Support;
 using k8s;
 using k8s.Models;
 using Xunit.Abstractions;

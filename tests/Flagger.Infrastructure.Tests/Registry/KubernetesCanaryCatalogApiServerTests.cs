@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Infrastructure.Registry;
-using Flagger.Infrastructure.Tests.FakeApiServer;
+using Flagger.Infrastructure.Tests.Support;
 using k8s.Models;
 using Microsoft.Extensions.Options;
 

@@ -527,7 +527,8 @@ public sealed class RegistryWebhookTests
 
         Assert.Equal(200, response.Status);
         Assert.Equal(Repo + ":6.0.2@" + CloudEventDigest, harness.Catalog.Image("test", "podinfo"));
-        Assert.Equal(2, harness.Scheduler.Signals.Count(s => s.Signal == RolloutSignal.NewImage));
+        Assert.Equal([Repo + ":6.0.1@" + EventGridDigest, Repo + ":6.0.2@" + CloudEventDigest], harness.Catalog.Patches.Select(p => p.Image));
+        Assert.Equal([RolloutSignal.NewImage, RolloutSignal.NewImage], harness.Scheduler.Signals.Select(s => s.Signal));
         Assert.Equal([EventOutcome.Handled, EventOutcome.Handled], Report(response).Events.Select(e => e.Outcome));
     }
 

@@ -41,7 +41,7 @@ internal static class StateSamples
     };
 
     public static CanaryCheckpoint Checkpoint(string ns, string name, long sequence, CanaryStatus? status = null) =>
-        new(ns, name, sequence, status ?? Status(), 100 - 30, 30, $"myacr.azurecr.io/podinfo:6.0.{sequence}", Now.AddSeconds(sequence));
+        new(ns, name, sequence, status ?? Status(), 100 - 30, 30, Now.AddSeconds(sequence));
 
     public static HistoryEntry History(string ns, string name, long sequence, DateTimeOffset? at = null, string? message = null) =>
         new(

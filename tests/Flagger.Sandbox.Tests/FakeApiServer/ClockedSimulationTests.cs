@@ -1,10 +1,11 @@
+using System.Globalization;
 using System.Text.Json;
 using Flagger.Sandbox.Kubernetes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Flagger.Infrastructure.Tests.FakeApiServer;
+namespace Flagger.Sandbox.Tests.FakeApiServer;
 
 /// <summary>A second server whose simulations run on a fake clock, so delays are exact and never flaky.</summary>
 public sealed class ClockedFakeApiServerFixture : IAsyncLifetime
@@ -92,6 +93,7 @@ public sealed class ClockedSimulationTests
     {
         _server.Gateway.AcceptAfter = TimeSpan.FromSeconds(3);
         var client = _server.CreateClient();
+        var created = _clock.GetUtcNow();
         await client.CustomObjects.CreateNamespacedCustomObjectAsync(
             Objects.HttpRoute($"{Group}/v1beta1", _ns, "podinfo", "public"), Group, "v1beta1", _ns, "httproutes");
 
@@ -102,6 +104,6 @@ public sealed class ClockedSimulationTests
 
         Assert.Null(early["status"]);
         Assert.Equal(1, late["status"]!["parents"]![0]!["conditions"]![0]!["observedGeneration"]!.GetValue<int>());
-        Assert.Equal("2025-01-01T00:00:03Z", late["status"]!["parents"]![0]!["conditions"]![0]!["lastTransitionTime"]!.GetValue<string>());
+        Assert.Equal(created.AddSeconds(3).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), late["status"]!["parents"]![0]!["conditions"]![0]!["lastTransitionTime"]!.GetValue<string>());
     }
 }

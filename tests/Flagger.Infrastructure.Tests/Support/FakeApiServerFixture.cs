@@ -1,8 +1,11 @@
 using Flagger.Sandbox.Kubernetes;
 
-namespace Flagger.Infrastructure.Tests.FakeApiServer;
+namespace Flagger.Infrastructure.Tests.Support;
 
-/// <summary>One fake API server for the whole collection; each test works in its own namespace.</summary>
+/// <summary>
+/// One fake API server for the adapters' tests against it; each test works in its own namespace. The fake
+/// server's own tests live in Flagger.Sandbox.Tests, with a fixture of their own (xUnit collections are per assembly).
+/// </summary>
 public sealed class FakeApiServerFixture : IAsyncLifetime
 {
     private int _namespaces;

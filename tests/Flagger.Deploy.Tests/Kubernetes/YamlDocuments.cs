@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Flagger.Infra.Tests.Kubernetes;
+namespace Flagger.Deploy.Tests.Kubernetes;
 
 /// <summary>
 /// The documents of a YAML stream as JSON, the way the API server receives them from kubectl: plain

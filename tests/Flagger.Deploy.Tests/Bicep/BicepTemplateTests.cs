@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Flagger.Infra.Tests.Bicep;
+namespace Flagger.Deploy.Tests.Bicep;
 
 /// <summary>
 /// Every template under infra/ compiles with the Bicep CLI from NuGet, with no warning and no error

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 
-namespace Flagger.Infra.Tests.Kubernetes;
+namespace Flagger.Deploy.Tests.Kubernetes;
 
 /// <summary>The validator, rule by rule: one small schema, one value, the errors expected.</summary>
 public sealed class StructuralSchemaTests

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
 
-namespace Flagger.Infra.Tests.Kubernetes;
+namespace Flagger.Deploy.Tests.Kubernetes;
 
 /// <summary>
 /// Checks a JSON object against a CRD's structural <see cref="V1JSONSchemaProps"/>. A subset of what the

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Flagger.Infra.Tests;
+namespace Flagger.Deploy.Tests;
 
 /// <summary>The repository's own files (infra/, test fixtures), found from the test assembly's folder.</summary>
 public static class RepositoryFiles

@@ -1,6 +1,6 @@
 using k8s.Models;
 
-namespace Flagger.Infrastructure.Tests.FakeApiServer;
+namespace Flagger.Sandbox.Tests.FakeApiServer;
 
 /// <summary>Small builders for the objects these tests create.</summary>
 internal static class Objects

@@ -7,7 +7,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 
-namespace Flagger.Infrastructure.Tests.FakeApiServer;
+namespace Flagger.Sandbox.Tests.FakeApiServer;
 
 [Collection(FakeApiServerCollection.Name)]
 public sealed class PatchTests(FakeApiServerFixture fixture)

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Flagger.Core.Model;
 using k8s.Models;
 
-namespace Flagger.Infra.Tests.Kubernetes;
+namespace Flagger.Deploy.Tests.Kubernetes;
 
 /// <summary>
 /// The manifests under infra/kubernetes load with KubernetesClient's YAML loader, and the CRDs' schemas

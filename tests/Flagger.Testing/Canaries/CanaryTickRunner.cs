@@ -1,10 +1,11 @@
+using Flagger.Core.Analysis;
 using Flagger.Core.Ports;
 
-namespace Flagger.Core.Analysis;
+namespace Flagger.Testing.Canaries;
 
 /// <summary>
 /// One whole tick in process: observe, decide, run the checks the decision needs, decide, apply. The durable
-/// orchestrator runs the same three steps as separate activities; this runs them back to back.
+/// orchestrator runs the same three steps as separate activities; this runs them back to back, for tests.
 /// </summary>
 public sealed class CanaryTickRunner(CanaryObserver observer, CheckRunner checks, DecisionApplier applier)
 {

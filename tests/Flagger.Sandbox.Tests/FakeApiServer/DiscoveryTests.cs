@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Flagger.Sandbox.Kubernetes;
 using k8s;
 
-namespace Flagger.Infrastructure.Tests.FakeApiServer;
+namespace Flagger.Sandbox.Tests.FakeApiServer;
 
 [Collection(FakeApiServerCollection.Name)]
 public sealed class DiscoveryTests(FakeApiServerFixture fixture)

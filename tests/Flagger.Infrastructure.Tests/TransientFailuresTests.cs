@@ -1,10 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using Azure;
-using Flagger.Infrastructure.Registry;
+using Flagger.Infrastructure.Tests.Registry;
 
-namespace Flagger.Infrastructure.Tests.Registry;
+namespace Flagger.Infrastructure.Tests;
 
+/// <summary>The one rule the registry webhook (503 for a redelivery) and the state stores (unavailable) share.</summary>
 public sealed class TransientFailuresTests
 {
     public static TheoryData<Exception, bool> Failures => new()
@@ -28,6 +29,15 @@ public sealed class TransientFailuresTests
         { new RequestFailedException(403, "Forbidden"), false },
         { new InvalidOperationException("a bug"), false },
         { new AggregateException(new HttpRequestException("refused")), true },
+        { new AggregateException(new IOException("reset"), new TimeoutException()), true },
+        { new AggregateException(new IOException("reset"), new InvalidOperationException("a bug")), false },
+        { new AggregateException(), false },
+        { new RequestFailedException(500, "Internal error"), true },
+        { new RequestFailedException(408, "Request timeout"), true },
+        { new RequestFailedException(404, "Not found"), false },
+        { new RequestFailedException(400, "Bad request", new IOException("reset while reading the answer")), true },
+        { new RequestFailedException(400, "Bad request", new InvalidOperationException("a bug")), false },
+        { new InvalidOperationException("wrapped", new SocketException(111)), true },
     };
 
     [Theory]

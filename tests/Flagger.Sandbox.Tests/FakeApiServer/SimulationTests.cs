@@ -3,7 +3,7 @@ using Flagger.Sandbox.Kubernetes;
 using k8s;
 using k8s.Models;
 
-namespace Flagger.Infrastructure.Tests.FakeApiServer;
+namespace Flagger.Sandbox.Tests.FakeApiServer;
 
 [Collection(FakeApiServerCollection.Name)]
 public sealed class SimulationTests(FakeApiServerFixture fixture)

@@ -3,7 +3,7 @@ using Flagger.Sandbox.Kubernetes;
 using k8s;
 using k8s.Models;
 
-namespace Flagger.Infrastructure.Tests.FakeApiServer;
+namespace Flagger.Sandbox.Tests.FakeApiServer;
 
 /// <summary>The other kinds the adapters use, through the calls they will make.</summary>
 [Collection(FakeApiServerCollection.Name)]
