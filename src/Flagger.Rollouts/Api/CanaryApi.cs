@@ -42,6 +42,16 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IGate
         WebhookType.ConfirmRollout, WebhookType.ConfirmTrafficIncrease, WebhookType.ConfirmPromotion,
     };
 
+    private static readonly Dictionary<string, CanaryOperationKind> s_operations = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["promote"] = CanaryOperationKind.Promote,
+        ["abort"] = CanaryOperationKind.Abort,
+        ["retry"] = CanaryOperationKind.Retry,
+        ["pause"] = CanaryOperationKind.Pause,
+        ["resume"] = CanaryOperationKind.Resume,
+        ["approve"] = CanaryOperationKind.Approve,
+    };
+
     public async Task<ApiResult> ListAsync(CancellationToken cancellationToken)
     {
         var checkpoints = await store.ListCheckpointsAsync(cancellationToken);
@@ -53,6 +63,11 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IGate
 
     public async Task<ApiResult> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
     {
+        if (InvalidCanary(@namespace, name) is { } invalid)
+        {
+            return invalid;
+        }
+
         var canary = await cluster.GetCanaryAsync(@namespace, name, cancellationToken);
         if (canary is null)
         {
@@ -70,6 +85,11 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IGate
 
     public async Task<ApiResult> HistoryAsync(string @namespace, string name, int? pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
+        if (InvalidCanary(@namespace, name) is { } invalid)
+        {
+            return invalid;
+        }
+
         if (pageSize is < 1 or > 1000)
         {
             return ApiResult.Error(400, "pageSize must be between 1 and 1000");
@@ -91,7 +111,12 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IGate
     public async Task<ApiResult> OperateAsync(
         string @namespace, string name, string operation, string? gate, string? by, IRolloutScheduler scheduler, CancellationToken cancellationToken)
     {
-        if (!Enum.TryParse<CanaryOperationKind>(operation, ignoreCase: true, out var kind))
+        if (InvalidCanary(@namespace, name) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (!TryParseOperation(operation, out var kind))
         {
             return ApiResult.Error(404, $"unknown operation {operation}: use promote, abort, retry, pause, resume or approve");
         }
@@ -121,6 +146,17 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IGate
         await scheduler.StartOrSignalAsync(@namespace, name, RolloutSignal.For(request), cancellationToken);
         return new ApiResult(202, request);
     }
+
+    /// <summary>The operations by name (case-insensitive); numbers and other enum spellings are not operations.</summary>
+    public static bool TryParseOperation(string? operation, out CanaryOperationKind kind)
+    {
+        kind = default;
+        return operation is not null && s_operations.TryGetValue(operation, out kind);
+    }
+
+    /// <summary>400 when the route's namespace or name cannot name a Kubernetes object: checked before any storage or cluster call.</summary>
+    private static ApiResult? InvalidCanary(string @namespace, string name) =>
+        KubernetesNames.WhyNotCanary(@namespace, name) is { } reason ? ApiResult.Error(400, reason) : null;
 
     private static ApiResult NotFound(string @namespace, string name) => ApiResult.Error(404, $"canary {@namespace}/{name} not found");
 }
