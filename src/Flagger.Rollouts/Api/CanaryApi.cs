@@ -7,7 +7,12 @@ namespace Flagger.Rollouts.Api;
 /// <summary>An HTTP answer with a JSON body, independent of the host that serves it.</summary>
 public sealed record ApiResult(int Status, object? Body)
 {
+    /// <summary>Sent as <c>Retry-After</c> (whole seconds) when set: the 503 of an outage.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static ApiResult Error(int status, string message) => new(status, new ApiError(message));
+
+    public static ApiResult Unavailable(string message, TimeSpan retryAfter) => new(503, new ApiError(message)) { RetryAfter = retryAfter };
 }
 
 public sealed record ApiError(string Error);
