@@ -17,6 +17,7 @@ public static class FlaggerHost
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        ApiKeyPolicy.EnsureKeyOrLoopback(builder.Configuration);
         var sandbox = await SandboxMode.StartIfDefaultAsync(builder, cancellationToken);
         var hostOptions = builder.Configuration.GetSection(FlaggerHostOptions.Section).Get<FlaggerHostOptions>() ?? new FlaggerHostOptions();
         var durableConnection = hostOptions.DurableConnectionString ?? builder.Configuration["StateStore:ConnectionString"]

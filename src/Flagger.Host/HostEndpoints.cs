@@ -53,7 +53,7 @@ public static class HostEndpoints
         {
             var request = context.HttpContext.Request;
             var given = request.Headers[ApiKeyHeader].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
-            if (!string.Equals(given, expected, StringComparison.Ordinal))
+            if (!ApiKeyPolicy.Matches(given, expected))
             {
                 return Results.Unauthorized();
             }
