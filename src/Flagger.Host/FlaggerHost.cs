@@ -16,7 +16,9 @@ public static class FlaggerHost
     public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.Logging.AddFilter(RequestLog.HostingDiagnostics, LogLevel.Warning);
         configure?.Invoke(builder);
+        ApiKeyPolicy.EnsureKeyOrLoopback(builder.Configuration);
         var sandbox = await SandboxMode.StartIfDefaultAsync(builder, cancellationToken);
         var hostOptions = builder.Configuration.GetSection(FlaggerHostOptions.Section).Get<FlaggerHostOptions>() ?? new FlaggerHostOptions();
         var durableConnection = hostOptions.DurableConnectionString ?? builder.Configuration["StateStore:ConnectionString"]
@@ -36,6 +38,7 @@ public static class FlaggerHost
         builder.Services.AddHostedService<SweepService>();
 
         var app = builder.Build();
+        app.UseRequestLog();
         app.MapFlaggerApi();
         app.Lifetime.ApplicationStopped.Register(() =>
         {

@@ -21,19 +21,21 @@ public static class HostEndpoints
             HttpAnswer.From(await webhook.HandleAsync(await HttpBridge.ToRegistryRequestAsync(request, cancellationToken), cancellationToken)));
 
         api.MapGet("/canaries", async ([FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
-            HttpAnswer.From(await canaries.ListAsync(cancellationToken)));
+            HttpAnswer.From(await ApiOutage.RunAsync(() => canaries.ListAsync(cancellationToken), cancellationToken)));
         api.MapGet("/canaries/{namespace}/{name}", async (string @namespace, string name, [FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
-            HttpAnswer.From(await canaries.GetAsync(@namespace, name, cancellationToken)));
+            HttpAnswer.From(await ApiOutage.RunAsync(() => canaries.GetAsync(@namespace, name, cancellationToken), cancellationToken)));
         api.MapGet("/canaries/{namespace}/{name}/history", async (string @namespace, string name, int? pageSize, string? continuationToken, [FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
-            HttpAnswer.From(await canaries.HistoryAsync(@namespace, name, pageSize, continuationToken, cancellationToken)));
+            HttpAnswer.From(await ApiOutage.RunAsync(() => canaries.HistoryAsync(@namespace, name, pageSize, continuationToken, cancellationToken), cancellationToken)));
         api.MapPost("/canaries/{namespace}/{name}/{operation}", async (
             string @namespace, string name, string operation, string? gate, HttpRequest request, [FromServices] CanaryApi canaries, [FromServices] Core.Ports.IRolloutScheduler scheduler, CancellationToken cancellationToken) =>
-            HttpAnswer.From(await canaries.OperateAsync(@namespace, name, operation, gate, HttpBridge.Caller(request), scheduler, cancellationToken)));
+            HttpAnswer.From(await ApiOutage.RunAsync(
+                () => canaries.OperateAsync(@namespace, name, operation, gate, HttpBridge.Caller(request), scheduler, cancellationToken), cancellationToken)));
 
         api.MapMethods("/gates/{**action}", ["GET", "POST"], async (string action, HttpRequest request, [FromServices] GateEndpoints gates, CancellationToken cancellationToken) =>
         {
             using var reader = new StreamReader(request.Body);
-            return HttpAnswer.From(await gates.HandleAsync(GateEndpoints.PathFor(action), await reader.ReadToEndAsync(cancellationToken), cancellationToken));
+            var body = await reader.ReadToEndAsync(cancellationToken);
+            return await ApiOutage.RunGateAsync(() => gates.HandleAsync(GateEndpoints.PathFor(action), body, cancellationToken), cancellationToken);
         });
 
         api.MapGet("/metrics", async (HttpResponse response, [FromServices] RolloutMetrics metrics, CancellationToken cancellationToken) =>
@@ -51,7 +53,7 @@ public static class HostEndpoints
         {
             var request = context.HttpContext.Request;
             var given = request.Headers[ApiKeyHeader].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
-            if (!string.Equals(given, expected, StringComparison.Ordinal))
+            if (!ApiKeyPolicy.Matches(given, expected))
             {
                 return Results.Unauthorized();
             }

@@ -5,7 +5,7 @@ public sealed class FlaggerHostOptions
 {
     public const string Section = "Host";
 
-    /// <summary>Callers of <c>/api/*</c> send it as <c>x-functions-key</c> or <c>?code=</c>. Empty: no key (the sandbox, on loopback only).</summary>
+    /// <summary>Callers of <c>/api/*</c> send it as <c>x-functions-key</c> or <c>?code=</c>. Compared in constant time. Empty: no key, allowed only when the host listens on loopback only (the sandbox); otherwise the host refuses to start.</summary>
     public string? ApiKey { get; set; }
 
     /// <summary>The Durable task hub, shared by every replica of the host in one storage account.</summary>

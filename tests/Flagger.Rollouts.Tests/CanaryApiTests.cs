@@ -5,6 +5,7 @@ using Flagger.Rollouts.Api;
 using Flagger.Infrastructure.Webhooks.Gates;
 using Flagger.Testing.Canaries;
 using Flagger.Testing.Registry;
+using Moq;
 
 namespace Flagger.Rollouts.Tests;
 
@@ -163,5 +164,102 @@ public sealed class CanaryApiTests
         Assert.Equal(["tick 3", "tick 2"], second.Entries.Select(e => e.Message));
         Assert.Equal(404, (await api.HistoryAsync("test", "missing", null, null, CancellationToken.None)).Status);
         Assert.Equal(400, (await api.HistoryAsync("test", "podinfo", 0, null, CancellationToken.None)).Status);
+    }
+
+    [Theory]
+    [InlineData("Test", "podinfo")]
+    [InlineData("te_st", "podinfo")]
+    [InlineData("-test", "podinfo")]
+    [InlineData("test.prod", "podinfo")]
+    [InlineData("test\n", "podinfo")]
+    [InlineData("test", "Podinfo")]
+    [InlineData("test", "podinfo-")]
+    [InlineData("test", "pod..info")]
+    [InlineData("test", "pod/info")]
+    [InlineData("test", "")]
+    [InlineData("", "podinfo")]
+    public async Task Handlers_InvalidNamespaceOrName_Are400BeforeAnyStorageOrClusterCall(string @namespace, string name)
+    {
+        var (api, cluster, store, gates, scheduler) = Strict();
+
+        var results = new[]
+        {
+            await api.GetAsync(@namespace, name, CancellationToken.None),
+            await api.HistoryAsync(@namespace, name, null, null, CancellationToken.None),
+            await api.OperateAsync(@namespace, name, "abort", null, "ops", scheduler.Object, CancellationToken.None),
+            await api.OperateAsync(@namespace, name, "approve", WebhookType.ConfirmPromotion, "ops", scheduler.Object, CancellationToken.None),
+        };
+
+        Assert.All(results, r => Assert.Equal(400, r.Status));
+        Assert.All(results, r => Assert.StartsWith("invalid ", ((ApiError)r.Body!).Error, StringComparison.Ordinal));
+        cluster.VerifyNoOtherCalls();
+        store.VerifyNoOtherCalls();
+        gates.VerifyNoOtherCalls();
+        scheduler.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Handlers_NamespaceOver63OrNameOver253_Are400()
+    {
+        var (api, _, _, _, _) = Strict();
+
+        Assert.Equal(400, (await api.GetAsync(new string('a', 64), "podinfo", CancellationToken.None)).Status);
+        Assert.Equal(400, (await api.GetAsync("test", new string('a', 254), CancellationToken.None)).Status);
+        Assert.Contains("namespace", ((ApiError)(await api.GetAsync(new string('a', 64), "podinfo", CancellationToken.None)).Body!).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handlers_LongestValidNames_ReachTheCluster()
+    {
+        var (api, _) = await CreateAsync();
+
+        var longestName = string.Join('.', Enumerable.Repeat(new string('b', 63), 3)) + "." + new string('c', 61);
+
+        Assert.Equal(253, longestName.Length);
+        Assert.Equal(404, (await api.GetAsync(new string('a', 63), longestName, CancellationToken.None)).Status);
+        Assert.Equal(404, (await api.GetAsync("test-2", "podinfo.v2", CancellationToken.None)).Status);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("42")]
+    [InlineData("-1")]
+    [InlineData("Promote,Abort")]
+    [InlineData(" promote")]
+    [InlineData("")]
+    public async Task OperateAsync_NumericOrOtherEnumSpellings_Are404AndDoNothing(string operation)
+    {
+        var (api, cluster, store, gates, scheduler) = Strict();
+
+        var result = await api.OperateAsync("test", "podinfo", operation, null, "ops", scheduler.Object, CancellationToken.None);
+
+        Assert.Equal(404, result.Status);
+        cluster.VerifyNoOtherCalls();
+        store.VerifyNoOtherCalls();
+        gates.VerifyNoOtherCalls();
+        scheduler.VerifyNoOtherCalls();
+    }
+
+    [Theory]
+    [InlineData("promote", CanaryOperationKind.Promote)]
+    [InlineData("ABORT", CanaryOperationKind.Abort)]
+    [InlineData("Retry", CanaryOperationKind.Retry)]
+    [InlineData("pause", CanaryOperationKind.Pause)]
+    [InlineData("resume", CanaryOperationKind.Resume)]
+    [InlineData("aPPRove", CanaryOperationKind.Approve)]
+    public void TryParseOperation_NamesCaseInsensitive_AreTheOperations(string operation, CanaryOperationKind expected)
+    {
+        Assert.True(CanaryApi.TryParseOperation(operation, out var kind));
+        Assert.Equal(expected, kind);
+    }
+
+    /// <summary>An API over strict mocks: any storage, cluster, gate or scheduler call fails the test.</summary>
+    private static (CanaryApi Api, Mock<ICanaryCluster> Cluster, Mock<IRolloutStore> Store, Mock<IGateStore> Gates, Mock<IRolloutScheduler> Scheduler) Strict()
+    {
+        var cluster = new Mock<ICanaryCluster>(MockBehavior.Strict);
+        var store = new Mock<IRolloutStore>(MockBehavior.Strict);
+        var gates = new Mock<IGateStore>(MockBehavior.Strict);
+        var scheduler = new Mock<IRolloutScheduler>(MockBehavior.Strict);
+        return (new CanaryApi(cluster.Object, store.Object, gates.Object, TimeProvider.System), cluster, store, gates, scheduler);
     }
 }

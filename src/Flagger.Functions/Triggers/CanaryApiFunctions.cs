@@ -13,13 +13,13 @@ public sealed class CanaryApiFunctions(CanaryApi api)
     [Function("ListCanaries")]
     public async Task<IActionResult> ListAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "canaries")] HttpRequest request, CancellationToken cancellationToken) =>
-        HttpAnswer.From(await api.ListAsync(cancellationToken));
+        HttpAnswer.From(await ApiOutage.RunAsync(() => api.ListAsync(cancellationToken), cancellationToken));
 
     [Function("GetCanary")]
     public async Task<IActionResult> GetAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "canaries/{namespace}/{name}")] HttpRequest request,
         string @namespace, string name, CancellationToken cancellationToken) =>
-        HttpAnswer.From(await api.GetAsync(@namespace, name, cancellationToken));
+        HttpAnswer.From(await ApiOutage.RunAsync(() => api.GetAsync(@namespace, name, cancellationToken), cancellationToken));
 
     [Function("CanaryHistory")]
     public async Task<IActionResult> HistoryAsync(
@@ -27,7 +27,8 @@ public sealed class CanaryApiFunctions(CanaryApi api)
         string @namespace, string name, CancellationToken cancellationToken)
     {
         int? pageSize = int.TryParse(request.Query["pageSize"], out var size) ? size : null;
-        return HttpAnswer.From(await api.HistoryAsync(@namespace, name, pageSize, request.Query["continuationToken"], cancellationToken));
+        string? continuationToken = request.Query["continuationToken"];
+        return HttpAnswer.From(await ApiOutage.RunAsync(() => api.HistoryAsync(@namespace, name, pageSize, continuationToken, cancellationToken), cancellationToken));
     }
 
     [Function("OperateCanary")]
@@ -36,8 +37,10 @@ public sealed class CanaryApiFunctions(CanaryApi api)
         [DurableClient] DurableTaskClient client,
         string @namespace, string name, string operation, CancellationToken cancellationToken)
     {
-        var result = await api.OperateAsync(
-            @namespace, name, operation, request.Query["gate"], HttpBridge.Caller(request), new DurableRolloutScheduler(client), cancellationToken);
+        string? gate = request.Query["gate"];
+        var result = await ApiOutage.RunAsync(
+            () => api.OperateAsync(@namespace, name, operation, gate, HttpBridge.Caller(request), new DurableRolloutScheduler(client), cancellationToken),
+            cancellationToken);
         return HttpAnswer.From(result);
     }
 }

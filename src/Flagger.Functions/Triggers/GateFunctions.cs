@@ -19,6 +19,6 @@ public sealed class GateFunctions(GateEndpoints gates)
     {
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(cancellationToken);
-        return HttpAnswer.From(await gates.HandleAsync(GateEndpoints.PathFor(action), body, cancellationToken));
+        return await ApiOutage.RunGateAsync(() => gates.HandleAsync(GateEndpoints.PathFor(action), body, cancellationToken), cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 using Flagger.Core.Ports;
+using Flagger.Infrastructure.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -6,11 +7,11 @@ namespace Flagger.Infrastructure.Alerts;
 
 public static class AlertServiceCollectionExtensions
 {
-    /// <summary>The notifier and its HttpClient. Needs an <see cref="Kubernetes.IClusterResources"/> registration.</summary>
+    /// <summary>The notifier and its HttpClient, which logs scheme and host only (chat URLs embed their secret). Needs an <see cref="Kubernetes.IClusterResources"/> registration.</summary>
     public static IServiceCollection AddAlerts(this IServiceCollection services)
     {
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddHttpClient(Notifier.HttpClientName);
+        HostOnlyHttpClientLogger.Apply(services.AddHttpClient(Notifier.HttpClientName));
         services.TryAddSingleton<INotifier, Notifier>();
         return services;
     }

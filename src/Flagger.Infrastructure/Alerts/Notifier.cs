@@ -160,7 +160,7 @@ public sealed class Notifier(
             using var response = await Client(target.Proxy).SendAsync(request, timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
-                var text = await response.Content.ReadAsStringAsync(timeout.Token);
+                var text = Scrub(await response.Content.ReadAsStringAsync(timeout.Token), address, target.Token);
                 Logs.AlertRejected(logger, alertName, target.Type, host, canaryNamespace, canary.Metadata.Name, (int)response.StatusCode,
                     text.Length > MaxLoggedBodyLength ? text[..MaxLoggedBodyLength] : text);
             }
@@ -170,11 +170,30 @@ public sealed class Notifier(
             var reason = exception switch
             {
                 OperationCanceledException => $"timed out after {_options.Timeout.TotalSeconds}s",
-                HttpRequestException http => http.Message,
+                HttpRequestException http => Scrub(http.Message, address, target.Token),
                 _ => exception.GetType().Name,
             };
             Logs.AlertUnreachable(logger, alertName, target.Type, host, canaryNamespace, canary.Metadata.Name, reason);
         }
+    }
+
+    /// <summary>
+    /// A provider's answer may echo the request: its token, and the address whose path (Slack, Discord) or
+    /// query (Google Chat) is the secret. Those are masked first, then any other URL or credential in it.
+    /// </summary>
+    internal static string Scrub(string text, Uri address, string? token)
+    {
+        if (token is { Length: >= 4 })
+        {
+            text = text.Replace(token, SecretText.Mask, StringComparison.Ordinal);
+        }
+
+        foreach (var secret in new[] { address.PathAndQuery, address.AbsolutePath, address.Query.TrimStart('?') }.Where(s => s.Length > 1))
+        {
+            text = text.Replace(secret, SecretText.Mask, StringComparison.Ordinal);
+        }
+
+        return SecretText.Scrub(text);
     }
 
     private List<KeyValuePair<string, string>> Fields(SendAlert alert)

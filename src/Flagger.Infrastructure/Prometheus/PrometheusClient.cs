@@ -184,7 +184,7 @@ public sealed partial class PrometheusClient(
 
     internal static string Truncate(string body)
     {
-        var flat = CollapseWhitespace(body);
+        var flat = SecretText.Scrub(CollapseWhitespace(body));
         return flat.Length <= MaxBodyInMessage ? flat : flat[..MaxBodyInMessage] + "...";
     }
 

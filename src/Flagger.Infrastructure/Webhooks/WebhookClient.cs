@@ -90,7 +90,7 @@ public sealed class WebhookClient(
                 _ => exception.Message,
             };
             Logs.WebhookUnreachable(logger, webhook.Name, WebhookUrl.Redact(url), payload.Namespace, payload.Name, attempts, exception.GetType().Name);
-            return WebhookResult.Failure(GivingUp(url, attempts, WebhookUrl.Scrub(reason, url)));
+            return WebhookResult.Failure(GivingUp(url, attempts, SecretText.Scrub(WebhookUrl.Scrub(reason, url))));
         }
     }
 
@@ -112,7 +112,7 @@ public sealed class WebhookClient(
 
     private string Detail(string body, Uri url)
     {
-        var text = WebhookUrl.Scrub(body.Trim(), url);
+        var text = SecretText.Scrub(WebhookUrl.Scrub(body.Trim(), url));
         if (text.Length == 0)
         {
             return "";

@@ -1,4 +1,5 @@
 using Flagger.Core.Ports;
+using Flagger.Infrastructure.Http;
 using Flagger.Infrastructure.Webhooks.Gates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,7 +12,7 @@ public static class WebhookServiceCollectionExtensions
 {
     /// <summary>
     /// The webhook client (two named HttpClients: verifying and, for <c>disableTLS</c>, not verifying
-    /// certificates), the in-memory gate store and the gate endpoints. Timeouts and retries are per hook, so
+    /// certificates), both logging scheme and host only, the in-memory gate store and the gate endpoints. Timeouts and retries are per hook, so
     /// they live in the client, not in a handler shared by all hooks.
     /// </summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services)
@@ -19,9 +20,9 @@ public static class WebhookServiceCollectionExtensions
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddHttpClient(WebhookClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
-        services.AddHttpClient(WebhookClient.InsecureHttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(InsecureHandler);
+        HostOnlyHttpClientLogger.Apply(services.AddHttpClient(WebhookClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan));
+        HostOnlyHttpClientLogger.Apply(services.AddHttpClient(WebhookClient.InsecureHttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(InsecureHandler));
 
         services.TryAddSingleton<IWebhookClient, WebhookClient>();
         services.TryAddSingleton<IGateStore, InMemoryGateStore>();

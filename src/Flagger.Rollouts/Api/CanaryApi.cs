@@ -7,7 +7,12 @@ namespace Flagger.Rollouts.Api;
 /// <summary>An HTTP answer with a JSON body, independent of the host that serves it.</summary>
 public sealed record ApiResult(int Status, object? Body)
 {
+    /// <summary>Sent as <c>Retry-After</c> (whole seconds) when set: the 503 of an outage.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static ApiResult Error(int status, string message) => new(status, new ApiError(message));
+
+    public static ApiResult Unavailable(string message, TimeSpan retryAfter) => new(503, new ApiError(message)) { RetryAfter = retryAfter };
 }
 
 public sealed record ApiError(string Error);
@@ -45,6 +50,16 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IOper
         WebhookType.ConfirmRollout, WebhookType.ConfirmTrafficIncrease, WebhookType.ConfirmPromotion,
     };
 
+    private static readonly Dictionary<string, CanaryOperationKind> s_operations = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["promote"] = CanaryOperationKind.Promote,
+        ["abort"] = CanaryOperationKind.Abort,
+        ["retry"] = CanaryOperationKind.Retry,
+        ["pause"] = CanaryOperationKind.Pause,
+        ["resume"] = CanaryOperationKind.Resume,
+        ["approve"] = CanaryOperationKind.Approve,
+    };
+
     public async Task<ApiResult> ListAsync(CancellationToken cancellationToken)
     {
         var checkpoints = await store.ListCheckpointsAsync(cancellationToken);
@@ -56,6 +71,11 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IOper
 
     public async Task<ApiResult> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
     {
+        if (InvalidCanary(@namespace, name) is { } invalid)
+        {
+            return invalid;
+        }
+
         var canary = await cluster.GetCanaryAsync(@namespace, name, cancellationToken);
         if (canary is null)
         {
@@ -73,6 +93,11 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IOper
 
     public async Task<ApiResult> HistoryAsync(string @namespace, string name, int? pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
+        if (InvalidCanary(@namespace, name) is { } invalid)
+        {
+            return invalid;
+        }
+
         if (pageSize is < 1 or > 1000)
         {
             return ApiResult.Error(400, "pageSize must be between 1 and 1000");
@@ -94,7 +119,12 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IOper
     public async Task<ApiResult> OperateAsync(
         string @namespace, string name, string operation, string? gate, string? by, IRolloutScheduler scheduler, CancellationToken cancellationToken)
     {
-        if (!Enum.TryParse<CanaryOperationKind>(operation, ignoreCase: true, out var kind))
+        if (InvalidCanary(@namespace, name) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (!TryParseOperation(operation, out var kind))
         {
             return ApiResult.Error(404, $"unknown operation {operation}: use promote, abort, retry, pause, resume or approve");
         }
@@ -127,6 +157,17 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IOper
         await scheduler.StartOrSignalAsync(@namespace, name, RolloutSignal.Operation, cancellationToken);
         return new ApiResult(202, new AcceptedOperation(number, request.Kind, request.By, request.At, request.Detail));
     }
+
+    /// <summary>The operations by name (case-insensitive); numbers and other enum spellings are not operations.</summary>
+    public static bool TryParseOperation(string? operation, out CanaryOperationKind kind)
+    {
+        kind = default;
+        return operation is not null && s_operations.TryGetValue(operation, out kind);
+    }
+
+    /// <summary>400 when the route's namespace or name cannot name a Kubernetes object: checked before any storage or cluster call.</summary>
+    private static ApiResult? InvalidCanary(string @namespace, string name) =>
+        KubernetesNames.WhyNotCanary(@namespace, name) is { } reason ? ApiResult.Error(400, reason) : null;
 
     private static ApiResult NotFound(string @namespace, string name) => ApiResult.Error(404, $"canary {@namespace}/{name} not found");
 }

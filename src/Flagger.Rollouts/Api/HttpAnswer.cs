@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Flagger.Infrastructure.Registry;
 using Flagger.Infrastructure.Webhooks.Gates;
@@ -33,7 +34,10 @@ public sealed class HttpAnswer : IResult, IActionResult
 
     /// <summary>The API's JSON, in ASP.NET Core's web defaults (camelCase), as both hosts served it before.</summary>
     public static HttpAnswer From(ApiResult result) =>
-        new(result.Status, JsonContentType, JsonSerializer.Serialize(result.Body, JsonSerializerOptions.Web));
+        new(result.Status, JsonContentType, JsonSerializer.Serialize(result.Body, JsonSerializerOptions.Web),
+            result.RetryAfter is { } retryAfter
+                ? new Dictionary<string, string> { ["Retry-After"] = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture) }
+                : null);
 
     public static HttpAnswer From(GateResponse response) => new(response.StatusCode, TextContentType, response.Text);
 

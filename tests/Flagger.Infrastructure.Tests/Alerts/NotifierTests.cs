@@ -314,6 +314,26 @@ public sealed class NotifierTests(ReceiverFixture fixture) : IClassFixture<Recei
         Assert.DoesNotContain("XXXXSECRET", entry.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task NotifyAsync_RejectedPostEchoingAddressAndToken_LogsNeither()
+    {
+        const string Token = "xoxb-1234-abcdefSECRET";
+        _receiver.Answer("/chat/spaces/AAA/messages", new ReceiverAnswer(401,
+            $$"""{"error":"invalid_auth for /chat/spaces/AAA/messages?key=gchat-KEY-42&token=gchat-TOKEN-42 with {{Token}}","see":"https://chat.example.com/x?token=other-77777"}"""));
+        var address = Address("/chat/spaces/AAA/messages") + "?key=gchat-KEY-42&token=gchat-TOKEN-42";
+        var resources = new InMemoryClusterResources().WithProvider("test", "gchat", new AlertProviderSpec { Type = "gchat", Address = address });
+
+        var logs = await NotifyAsync(resources, [Subscription("gchat")], s_info);
+
+        var entry = Assert.Single(logs);
+        Assert.Contains("401", entry.Message, StringComparison.Ordinal);
+        Assert.Contains("invalid_auth", entry.Message, StringComparison.Ordinal);
+        foreach (var secret in new[] { "gchat-KEY-42", "gchat-TOKEN-42", "spaces/AAA", "abcdefSECRET", "other-77777" })
+        {
+            Assert.DoesNotContain(secret, entry.Message, StringComparison.Ordinal);
+        }
+    }
+
     private async Task<IReadOnlyList<Flagger.Testing.Logging.LogEntry>> NotifyAsync(
         InMemoryClusterResources resources, IList<CanaryAlert> alerts, SendAlert alert, Action<AlertOptions>? options = null)
     {

@@ -83,6 +83,19 @@ public sealed class GateEndpointsTests
     public async Task HandleAsync_UnreadablePayload_IsBadRequest(string path, string body) =>
         Assert.Equal(400, (await _gates.HandleAsync(path, body, CancellationToken.None)).StatusCode);
 
+    [Theory]
+    [InlineData(GateEndpoints.Open, "podinfo", "Test")]
+    [InlineData(GateEndpoints.Close, "pod_info", "test")]
+    [InlineData(GateEndpoints.Check, "podinfo", "test.prod")]
+    [InlineData(GateEndpoints.RollbackOpen, "podinfo/x", "test")]
+    public async Task HandleAsync_NamesThatAreNotKubernetesNames_AreBadRequestAndOpenNothing(string path, string name, string @namespace)
+    {
+        var response = await new GateEndpoints(new UnreachableGateStore()).HandleAsync(path, Body(name, @namespace), CancellationToken.None);
+
+        Assert.Equal(400, response.StatusCode);
+        Assert.StartsWith("invalid ", response.Text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task HandleAsync_UnknownPath_IsNotFound() =>
         Assert.Equal(404, (await _gates.HandleAsync("/gate/maybe", s_podinfo, CancellationToken.None)).StatusCode);
@@ -110,4 +123,14 @@ public sealed class GateEndpointsTests
 
     private static string Body(string name, string @namespace) =>
         JsonSerializer.Serialize(new { name, @namespace, phase = "Progressing", checksum = "x" });
+
+    /// <summary>Fails the test on any call: the input checks must answer first.</summary>
+    private sealed class UnreachableGateStore : IGateStore
+    {
+        public Task<bool> IsOpenAsync(string key, CancellationToken cancellationToken) => throw new InvalidOperationException("gate store called");
+
+        public Task OpenAsync(string key, CancellationToken cancellationToken) => throw new InvalidOperationException("gate store called");
+
+        public Task CloseAsync(string key, CancellationToken cancellationToken) => throw new InvalidOperationException("gate store called");
+    }
 }

@@ -233,6 +233,23 @@ public sealed class WebhookClientTests(ReceiverFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task CallAsync_FailureBodyEchoingOtherUrlsAndTokens_IsScrubbedInTheMessage()
+    {
+        _receiver.Answer("/echo", new ReceiverAnswer(400,
+            """{"error":"callback https://ci.example.com/job/7/notify?sig=cb-signature-123 rejected","access_token":"at-987654321","auth":"Bearer eyJhbGciOi.payload.sig"}"""));
+
+        var result = await CallAsync(new CanaryWebhook { Name = "echo", Url = _receiver.Url("/echo").ToString() }, s_payload);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("https://ci.example.com/***", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("cb-signature-123", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("/job/7/notify", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("at-987654321", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("eyJhbGciOi", result.Message, StringComparison.Ordinal);
+        Assert.Contains("rejected", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CallAsync_UnreachableUrlWithSecrets_KeepsThemOutOfMessage()
     {
         const string Token = "another-s3cret-token";

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Flagger.Core.Model;
 using Flagger.Core.Ports;
 
 namespace Flagger.Infrastructure.Webhooks.Gates;
@@ -62,7 +63,7 @@ public sealed class GateEndpoints(IGateStore gates)
         };
     }
 
-    /// <summary>Parses a webhook payload; name and namespace are required, since they name the gate.</summary>
+    /// <summary>Parses a webhook payload; name and namespace are required and must be Kubernetes names, since they name the gate.</summary>
     public static bool TryParse(string body, out WebhookPayload payload, out GateResponse error)
     {
         payload = null!;
@@ -73,6 +74,12 @@ public sealed class GateEndpoints(IGateStore gates)
             if (parsed is null || string.IsNullOrEmpty(parsed.Name) || string.IsNullOrEmpty(parsed.Namespace))
             {
                 error = new GateResponse(400, "payload needs name and namespace");
+                return false;
+            }
+
+            if (KubernetesNames.WhyNotCanary(parsed.Namespace, parsed.Name) is { } reason)
+            {
+                error = new GateResponse(400, reason);
                 return false;
             }
 
