@@ -24,7 +24,7 @@ public sealed class ApiOutageTests
         store.Setup(s => s.ListCheckpointsAsync(It.IsAny<CancellationToken>())).ThrowsAsync(s_tableDown);
         store.Setup(s => s.GetCheckpointAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ThrowsAsync(s_tableDown);
         store.Setup(s => s.GetHistoryAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<int>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ThrowsAsync(s_tableDown);
-        var api = new CanaryApi(world, store.Object, new InMemoryGateStore(), TimeProvider.System);
+        var api = new CanaryApi(world, store.Object, new Testing.Registry.InMemoryOperationInbox(), new InMemoryGateStore(), TimeProvider.System);
 
         var results = new[]
         {
@@ -57,7 +57,7 @@ public sealed class ApiOutageTests
         var scheduler = new Mock<IRolloutScheduler>();
         scheduler.Setup(s => s.StartOrSignalAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<RolloutSignal>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new RpcException(new Status(code, "failed to connect to all addresses")));
-        var api = new CanaryApi(world, new Testing.Registry.InMemoryRolloutStore(), new InMemoryGateStore(), TimeProvider.System);
+        var api = new CanaryApi(world, new Testing.Registry.InMemoryRolloutStore(), new Testing.Registry.InMemoryOperationInbox(), new InMemoryGateStore(), TimeProvider.System);
 
         var result = await ApiOutage.RunAsync(
             () => api.OperateAsync("test", "podinfo", "abort", null, "ops", scheduler.Object, CancellationToken.None), CancellationToken.None);

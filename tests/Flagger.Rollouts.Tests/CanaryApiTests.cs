@@ -260,6 +260,7 @@ public sealed class CanaryApiTests
         var store = new Mock<IRolloutStore>(MockBehavior.Strict);
         var gates = new Mock<IGateStore>(MockBehavior.Strict);
         var scheduler = new Mock<IRolloutScheduler>(MockBehavior.Strict);
-        return (new CanaryApi(cluster.Object, store.Object, gates.Object, TimeProvider.System), cluster, store, gates, scheduler);
+        var inbox = new Mock<IOperationInbox>(MockBehavior.Strict);
+        return (new CanaryApi(cluster.Object, store.Object, inbox.Object, gates.Object, TimeProvider.System), cluster, store, gates, scheduler);
     }
 }
