@@ -35,7 +35,7 @@ public static class HostEndpoints
         {
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync(cancellationToken);
-            return await ApiOutage.RunGateAsync(() => gates.HandleAsync(GateEndpoints.PathFor(action), body, cancellationToken), cancellationToken);
+            return await ApiOutage.RunGateAsync(() => gates.HandleAsync(request.Method, GateEndpoints.PathFor(action), body, cancellationToken), cancellationToken);
         });
 
         api.MapGet("/metrics", async (HttpResponse response, [FromServices] RolloutMetrics metrics, CancellationToken cancellationToken) =>

@@ -19,6 +19,6 @@ public sealed class GateFunctions(GateEndpoints gates)
     {
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(cancellationToken);
-        return await ApiOutage.RunGateAsync(() => gates.HandleAsync(GateEndpoints.PathFor(action), body, cancellationToken), cancellationToken);
+        return await ApiOutage.RunGateAsync(() => gates.HandleAsync(request.Method, GateEndpoints.PathFor(action), body, cancellationToken), cancellationToken);
     }
 }

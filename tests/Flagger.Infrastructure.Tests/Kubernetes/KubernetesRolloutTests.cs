@@ -1,3 +1,4 @@
+using Flagger.Testing.Kubernetes;
 using System.Text.Json.Nodes;
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;

@@ -1,3 +1,4 @@
+using Flagger.Testing.Kubernetes;
 using Flagger.Testing.Registry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Flagger.Core.Model;

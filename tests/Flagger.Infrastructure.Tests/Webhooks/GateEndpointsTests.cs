@@ -14,6 +14,32 @@ public sealed class GateEndpointsTests
     private readonly GateEndpoints _gates = new(new InMemoryGateStore());
 
     [Theory]
+    [InlineData("GET", GateEndpoints.Open)]
+    [InlineData("GET", GateEndpoints.Close)]
+    [InlineData("PUT", GateEndpoints.RollbackOpen)]
+    [InlineData("HEAD", GateEndpoints.RollbackClose)]
+    public async Task HandleAsync_GateChangeByAnythingButPost_Is405AndChangesNothing(string method, string path)
+    {
+        await _gates.HandleAsync("POST", GateEndpoints.Close, s_podinfo, CancellationToken.None);
+        await _gates.HandleAsync("POST", GateEndpoints.RollbackOpen, s_podinfo, CancellationToken.None);
+        var before = (await _gates.HandleAsync("GET", GateEndpoints.Check, s_podinfo, CancellationToken.None),
+            await _gates.HandleAsync("GET", GateEndpoints.RollbackCheck, s_podinfo, CancellationToken.None));
+
+        var answer = await _gates.HandleAsync(method, path, s_podinfo, CancellationToken.None);
+
+        Assert.Equal(405, answer.StatusCode);
+        Assert.Equal(before, (await _gates.HandleAsync("GET", GateEndpoints.Check, s_podinfo, CancellationToken.None),
+            await _gates.HandleAsync("GET", GateEndpoints.RollbackCheck, s_podinfo, CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task HandleAsync_OpenByPost_ThenCheckByGet_Approves()
+    {
+        Assert.Equal(202, (await _gates.HandleAsync("POST", GateEndpoints.Open, s_podinfo, CancellationToken.None)).StatusCode);
+        Assert.Equal(200, (await _gates.HandleAsync("GET", GateEndpoints.Check, s_podinfo, CancellationToken.None)).StatusCode);
+    }
+
+    [Theory]
     [InlineData(GateEndpoints.Approve, 200, "OK")]
     [InlineData(GateEndpoints.Halt, 403, "Forbidden")]
     public async Task HandleAsync_FixedGates_AnswerAlwaysTheSame(string path, int status, string text)

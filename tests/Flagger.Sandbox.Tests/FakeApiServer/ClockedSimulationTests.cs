@@ -1,3 +1,4 @@
+using Flagger.Testing.Kubernetes;
 using System.Globalization;
 using System.Text.Json;
 using Flagger.Sandbox.Kubernetes;

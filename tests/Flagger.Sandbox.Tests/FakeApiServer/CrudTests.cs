@@ -1,3 +1,4 @@
+using Flagger.Testing.Kubernetes;
 using System.Net;
 using System.Text.Json.Nodes;
 using Flagger.Sandbox.Kubernetes;

@@ -1,3 +1,4 @@
+using Flagger.Testing.Kubernetes;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flagger.Sandbox.Kubernetes;

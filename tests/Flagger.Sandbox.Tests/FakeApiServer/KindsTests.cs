@@ -1,3 +1,4 @@
+using Flagger.Testing.Kubernetes;
 using Flagger.Core.Model;
 using Flagger.Sandbox.Kubernetes;
 using k8s;

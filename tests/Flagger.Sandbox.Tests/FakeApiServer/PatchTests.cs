@@ -1,3 +1,4 @@
+using Flagger.Testing.Kubernetes;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;

@@ -1,3 +1,4 @@
+using Flagger.Testing.Kubernetes;
 using System.Text.Json;
 using Flagger.Sandbox.Kubernetes;
 using k8s;

@@ -31,6 +31,15 @@ public sealed class GateEndpoints(IGateStore gates)
     public static string PathFor(string action) =>
         action.StartsWith("rollback/", StringComparison.Ordinal) ? "/" + action : "/gate/" + action;
 
+    /// <summary>The paths that change a gate: only a POST may (a GET from a crawler or a prefetching proxy must not open one).</summary>
+    public static readonly IReadOnlySet<string> StateChanging = new HashSet<string>(StringComparer.Ordinal) { Open, Close, RollbackOpen, RollbackClose };
+
+    /// <summary>As <see cref="HandleAsync(string, string, CancellationToken)"/> for an HTTP request: a gate change by anything but POST is 405.</summary>
+    public Task<GateResponse> HandleAsync(string method, string path, string body, CancellationToken cancellationToken) =>
+        !string.Equals(method, "POST", StringComparison.OrdinalIgnoreCase) && StateChanging.Contains(path.TrimEnd('/'))
+            ? Task.FromResult(new GateResponse(405, $"{path.TrimEnd('/')} changes a gate: POST only"))
+            : HandleAsync(path, body, cancellationToken);
+
     /// <summary>Dispatches on the path; an unknown path is 404, an unreadable payload 400.</summary>
     public Task<GateResponse> HandleAsync(string path, string body, CancellationToken cancellationToken)
     {

@@ -1,10 +1,11 @@
 using Flagger.Sandbox.Kubernetes;
+using Xunit;
 
-namespace Flagger.Infrastructure.Tests.Support;
+namespace Flagger.Testing.Kubernetes;
 
 /// <summary>
-/// One fake API server for the adapters' tests against it; each test works in its own namespace. The fake
-/// server's own tests live in Flagger.Sandbox.Tests, with a fixture of their own (xUnit collections are per assembly).
+/// One fake API server for a test collection; each test works in its own namespace. xUnit collections are per
+/// assembly, so each test project declares its own <c>[CollectionDefinition]</c> over this fixture.
 /// </summary>
 public sealed class FakeApiServerFixture : IAsyncLifetime
 {
@@ -27,10 +28,4 @@ public sealed class FakeApiServerFixture : IAsyncLifetime
         Server.Gateway.Reset();
         return Server;
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class FakeApiServerCollection : ICollectionFixture<FakeApiServerFixture>
-{
-    public const string Name = "Fake Kubernetes API server";
 }
