@@ -75,10 +75,11 @@ internal sealed class RolloutHost : IAsyncDisposable
     public Task StartAsync() => Scheduler.StartOrSignalAsync(World.Canary.Metadata.NamespaceProperty, World.Canary.Metadata.Name, Core.Ports.RolloutSignal.Resync, CancellationToken.None);
 
     /// <summary>What the operation API does: the operation into the inbox, then a wake-up.</summary>
-    public async Task SignalAsync(CanaryOperationKind kind)
+    public async Task SignalAsync(CanaryOperationKind kind, string by = "tester")
     {
         var (ns, name) = (World.Canary.Metadata.NamespaceProperty, World.Canary.Metadata.Name);
-        await Inbox.EnqueueAsync(ns, name, new CanaryOperation(kind, "tester", DateTimeOffset.UtcNow), CancellationToken.None);
+        var detail = kind == CanaryOperationKind.Approve ? WebhookType.ConfirmPromotion : null;
+        await Inbox.EnqueueAsync(ns, name, new CanaryOperation(kind, by, DateTimeOffset.UtcNow, detail), CancellationToken.None);
         await Scheduler.StartOrSignalAsync(ns, name, Core.Ports.RolloutSignal.Operation, CancellationToken.None);
     }
 

@@ -234,10 +234,18 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
 
     // IWebhookClient
 
-    public Task<WebhookResult> CallAsync(CanaryWebhook webhook, WebhookPayload payload, CancellationToken cancellationToken)
+    /// <summary>How long every webhook takes to answer (a slow check, for operations that arrive during a tick).</summary>
+    public TimeSpan HookDelay { get; set; }
+
+    public async Task<WebhookResult> CallAsync(CanaryWebhook webhook, WebhookPayload payload, CancellationToken cancellationToken)
     {
         HookCalls.Add((WebhookType.Normalize(webhook.Type), webhook.Name, payload));
-        return Task.FromResult(HookAnswers.TryGetValue(webhook.Name, out var answer) ? answer : WebhookResult.Success());
+        if (HookDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(HookDelay, cancellationToken);
+        }
+
+        return HookAnswers.TryGetValue(webhook.Name, out var answer) ? answer : WebhookResult.Success();
     }
 
     // IEventRecorder, INotifier
