@@ -49,7 +49,7 @@ internal sealed class RolloutHost : IAsyncDisposable
         var inbox = new InMemoryOperationInbox();
         var steps = new RolloutSteps(new CanaryObserver(world, world), new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store, inbox);
         RolloutHost? created = null;
-        var host = await DurableTaskTestHost.StartAsync(registry =>
+        var host = await StartTestHostAsync(registry =>
         {
             registry.AddOrchestratorFunc<RolloutInput, TickOutcome?>(CanaryRollout.Orchestrator, (context, _) => CanaryRollout.RunAsync(context));
             registry.AddActivityFunc<ObserveRequest, ObserveResult>(CanaryRollout.Observe, (_, request) =>
@@ -70,6 +70,25 @@ internal sealed class RolloutHost : IAsyncDisposable
         });
         created = new RolloutHost(host, world, store, inbox);
         return created;
+    }
+
+    /// <summary>
+    /// The test host picks a free port and then binds it; with the other test assemblies running in parallel the
+    /// port is sometimes taken in between (seen in CI: "address already in use"), so a failed bind is tried again.
+    /// </summary>
+    private static async Task<DurableTaskTestHost> StartTestHostAsync(Action<DurableTaskRegistry> register)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await DurableTaskTestHost.StartAsync(register);
+            }
+            catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                await Task.Delay(50 * attempt);
+            }
+        }
     }
 
     public Task StartAsync() => Scheduler.StartOrSignalAsync(World.Canary.Metadata.NamespaceProperty, World.Canary.Metadata.Name, Core.Ports.RolloutSignal.Resync, CancellationToken.None);
