@@ -49,7 +49,7 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
         if (latest is not null && latest.Sequence >= context.Sequence)
         {
             var stored = await store.GetCheckpointAsync(ns, name, cancellationToken);
-            await inbox.TrimAsync(ns, name, context.OperationsThrough, cancellationToken);
+            await TrimAsync(observation, context, cancellationToken);
             return await OutcomeAsync(canary, stored?.Status ?? canary.Status, stored?.LastStepAt ?? observation.Now, context, latest.Message, cancellationToken);
         }
 
@@ -80,10 +80,16 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
             cancellationToken);
 
         // Only once the tick is recorded: a replay of this activity stops at the history check above.
-        await inbox.TrimAsync(ns, name, context.OperationsThrough, cancellationToken);
+        await TrimAsync(observation, context, cancellationToken);
         await applier.SendAlertsAsync(canary, decision, cancellationToken);
         return await OutcomeAsync(canary, status, lastStepAt, context, decision.Summary, cancellationToken);
     }
+
+    /// <summary>Forgets the operations this tick applied; a tick that drained none costs no storage call.</summary>
+    private Task TrimAsync(CanaryObservation observation, TickContext context, CancellationToken cancellationToken) =>
+        observation.Operations.Count == 0
+            ? Task.CompletedTask
+            : inbox.TrimAsync(observation.Canary.Metadata.NamespaceProperty, observation.Canary.Metadata.Name, context.OperationsThrough, cancellationToken);
 
     private static bool IsIdleWake(TickDecision decision, CanaryObservation observation) =>
         !decision.Stepped && decision.Actions.Count == 0 && decision.NextStatus is null && observation.Operations.Count == 0;

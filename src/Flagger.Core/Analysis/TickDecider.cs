@@ -256,7 +256,7 @@ internal sealed class TickDecider
                     RollBack(RollbackCause.Aborted, by);
                     carryOn = false;
                     break;
-                case CanaryOperationKind.Promote when ChangeDetection.HasChanged(_status, Workload.TargetRevision, Workload.TrackedConfigs):
+                case CanaryOperationKind.Promote when Workload.Problem is null && ChangeDetection.HasChanged(_status, Workload.TargetRevision, Workload.TrackedConfigs):
                     // Promotion copies the target as it is now: never a revision that was not under analysis.
                     Event(EventSeverity.Warning,
                         $"Operation Promote on {Who} refused: {TargetWho} changed since this run began; the new revision's analysis starts at the next step");

@@ -76,7 +76,7 @@ public sealed partial class KubernetesCanaryCatalog(
             // Untyped on purpose: the items are read one by one (ReadList), so one unreadable Canary hides no other.
             var all = await client.CustomObjects.ListClusterCustomObjectAsync(
                 FlaggerApi.Group, FlaggerApi.Version, Canary.KubePlural, labelSelector: selector, cancellationToken: cancellationToken);
-            return ReadList(all);
+            return await ReadListAsync(all, cancellationToken);
         }
 
         var canaries = new List<Canary>();
@@ -86,7 +86,7 @@ public sealed partial class KubernetesCanaryCatalog(
             {
                 var list = await client.CustomObjects.ListNamespacedCustomObjectAsync(
                     FlaggerApi.Group, FlaggerApi.Version, ns, Canary.KubePlural, labelSelector: selector, cancellationToken: cancellationToken);
-                canaries.AddRange(ReadList(list));
+                canaries.AddRange(await ReadListAsync(list, cancellationToken));
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
             {
@@ -97,7 +97,7 @@ public sealed partial class KubernetesCanaryCatalog(
         return canaries;
     }
 
-    private List<Canary> ReadList(object raw)
+    private async Task<List<Canary>> ReadListAsync(object raw, CancellationToken cancellationToken)
     {
         var canaries = new List<Canary>();
         var list = (JsonElement)raw;
@@ -108,21 +108,27 @@ public sealed partial class KubernetesCanaryCatalog(
 
         foreach (var item in items.EnumerateArray())
         {
+            Exception? unreadable = null;
             try
             {
                 canaries.Add(KubernetesJson.Deserialize<Canary>(item.GetRawText()));
             }
             catch (Exception e) when (e is JsonException or FormatException or OverflowException or InvalidOperationException)
             {
-                Unreadable(item, e);
+                unreadable = e;
+            }
+
+            if (unreadable is not null)
+            {
+                await UnreadableAsync(item, unreadable, cancellationToken);
             }
         }
 
         return canaries;
     }
 
-    /// <summary>Logs the unreadable Canary and puts a Warning Event on it (fire and forget: the recorder never throws).</summary>
-    private void Unreadable(JsonElement item, Exception error)
+    /// <summary>Logs the unreadable Canary and puts an Error Event on it (the recorder never throws).</summary>
+    private async Task UnreadableAsync(JsonElement item, Exception error, CancellationToken cancellationToken)
     {
         var metadata = item.TryGetProperty("metadata", out var m) ? m : default;
         string? Read(string property) =>
@@ -136,7 +142,7 @@ public sealed partial class KubernetesCanaryCatalog(
         if (ns.Length > 0 && name.Length > 0)
         {
             var stub = new Canary { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Uid = Read("uid") } };
-            _ = events.RecordAsync(stub, new RecordEvent(EventSeverity.Error, message, null), CancellationToken.None);
+            await events.RecordAsync(stub, new RecordEvent(EventSeverity.Error, message, null), cancellationToken);
         }
     }
 
