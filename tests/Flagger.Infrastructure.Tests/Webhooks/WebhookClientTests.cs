@@ -127,9 +127,10 @@ public sealed class WebhookClientTests(ReceiverFixture fixture) : IClassFixture<
 
         var times = _receiver.RequestsTo("/backoff").Select(r => r.ReceivedAt).ToList();
         Assert.Equal(3, times.Count);
+        // Lower bounds only: the waits are at least base and twice base. Comparing the two waits with each other
+        // failed in CI when a loaded machine stretched the first one.
         Assert.InRange((times[1] - times[0]).TotalMilliseconds, 140, 5000);
         Assert.InRange((times[2] - times[1]).TotalMilliseconds, 290, 5000);
-        Assert.True(times[2] - times[1] > times[1] - times[0], "the second wait is longer than the first");
     }
 
     [Fact]
