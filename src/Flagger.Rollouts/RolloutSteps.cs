@@ -6,9 +6,10 @@ namespace Flagger.Rollouts;
 
 /// <summary>
 /// The three activities of a tick, as plain methods: the Function App and Flagger.Host run the same code.
-/// Observe drains the canary's operation inbox and reads when its next step is due; apply records the tick,
-/// then forgets the operations it applied. Apply is idempotent per tick: a tick already in the history is not
-/// applied again, so an activity replayed after a crash never promotes or alerts twice.
+/// Observe drains the canary's operation inbox and reads when its next step is due; apply reserves its step,
+/// acts, records the tick, commits it in the checkpoint, then forgets the operations it applied and alerts.
+/// Apply is idempotent per tick: a committed tick is not acted on again, so an activity replayed after a crash
+/// never alerts twice, and an attempt that failed before the commit is completed by the next one.
 /// </summary>
 public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, DecisionApplier applier, IRolloutStore store, IOperationInbox inbox)
 {
@@ -22,7 +23,14 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
 
         var checkpoint = await store.GetCheckpointAsync(request.Namespace, request.Name, cancellationToken);
         var applied = checkpoint?.AppliedOperations ?? 0;
-        var pending = await inbox.PendingAsync(request.Namespace, request.Name, applied, cancellationToken);
+        var rows = await inbox.PendingAsync(request.Namespace, request.Name, 0, cancellationToken);
+        var pending = rows.Where(r => r.Number > applied).ToList();
+        if (pending.Count < rows.Count)
+        {
+            // Applied by a committed tick whose trim failed: forget them now (the checkpoint already does).
+            await inbox.TrimAsync(request.Namespace, request.Name, applied, cancellationToken);
+        }
+
         var interval = request.Interval ?? observation.Canary.Analysis.GetInterval();
         var lastStepAt = checkpoint?.LastStepAt;
         observation = observation with
@@ -30,7 +38,9 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
             Operations = [.. pending.Select(p => p.Operation)],
             StepDueAt = lastStepAt + interval,
         };
-        var context = new TickContext((checkpoint?.Sequence ?? 0) + 1, pending.Count > 0 ? pending[^1].Number : applied, lastStepAt, interval);
+        // A reserved sequence is taken again: its tick stopped before it recorded anything but its step's time.
+        var sequence = checkpoint is { Reserved: true } ? checkpoint.Sequence : (checkpoint?.Sequence ?? 0) + 1;
+        var context = new TickContext(sequence, pending.Count > 0 ? pending[^1].Number : applied, lastStepAt, interval);
         return new ObserveResult(observation, CanaryTick.Plan(observation).Plan, context);
     }
 
@@ -45,14 +55,7 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
         var ns = canary.Metadata.NamespaceProperty;
         var name = canary.Metadata.Name;
 
-        var latest = (await store.GetHistoryAsync(ns, name, 1, null, cancellationToken)).Entries.FirstOrDefault();
-        if (latest is not null && latest.Sequence >= context.Sequence)
-        {
-            var stored = await store.GetCheckpointAsync(ns, name, cancellationToken);
-            await TrimAsync(observation, context, cancellationToken);
-            return await OutcomeAsync(canary, stored?.Status ?? canary.Status, stored?.LastStepAt ?? observation.Now, context, latest.Message, cancellationToken);
-        }
-
+        // The decision is a pure function of the request, so every attempt of this activity makes the same one.
         var decision = CanaryTick.Decide(observation, request.Report ?? CheckReport.Empty);
         var lastStepAt = decision.Stepped ? observation.Now : context.LastStepAt ?? observation.Now;
         if (IsIdleWake(decision, observation))
@@ -61,8 +64,22 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
             return await OutcomeAsync(canary, canary.Status, lastStepAt, context, "Waiting for the analysis interval", cancellationToken);
         }
 
-        await applier.ApplyAsync(observation, decision, cancellationToken);
+        var stored = await store.GetCheckpointAsync(ns, name, cancellationToken);
+        if (stored is not null && (stored.Sequence > context.Sequence || (stored.Sequence == context.Sequence && !stored.Reserved)))
+        {
+            // A replay: this tick (or a later one) is committed; its operations may still wait to be forgotten.
+            await TrimAsync(observation, context, cancellationToken);
+            return await OutcomeAsync(canary, stored.Status, stored.LastStepAt ?? observation.Now, context, decision.Summary, cancellationToken);
+        }
 
+        if (decision.Stepped)
+        {
+            await ReserveStepAsync(observation, context, cancellationToken);
+        }
+
+        // An attempt that failed part-way acted already: the actions are idempotent (absolute weights, the same
+        // spec copied), and a history entry of the same sequence is replaced.
+        await applier.ApplyAsync(observation, decision, cancellationToken);
         var status = decision.NextStatus ?? canary.Status ?? new CanaryStatus();
         var (primaryWeight, canaryWeight) = decision.Actions.OfType<SetRoutes>().LastOrDefault() is { } routes
             ? (routes.PrimaryWeight, routes.CanaryWeight)
@@ -71,6 +88,8 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
             new HistoryEntry(ns, name, context.Sequence, observation.Now, status.Phase, primaryWeight, canaryWeight,
                 status.FailedChecks, decision.Summary, [.. decision.Checks.Stages.SelectMany(s => s.Results)], observation.Operations),
             cancellationToken);
+
+        // The tick's commit: from here a replay acts no more, and the next tick takes the next sequence.
         await store.SaveCheckpointAsync(
             new CanaryCheckpoint(ns, name, context.Sequence, status, primaryWeight, canaryWeight, observation.Now)
             {
@@ -79,11 +98,30 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
             },
             cancellationToken);
 
-        // Only once the tick is recorded: a replay of this activity stops at the history check above.
+        // Only once the tick is committed: the operations are forgotten, and alerts go out once (a replay sends none).
         await TrimAsync(observation, context, cancellationToken);
         await applier.SendAlertsAsync(canary, decision, cancellationToken);
         return await OutcomeAsync(canary, status, lastStepAt, context, decision.Summary, cancellationToken);
     }
+
+    /// <summary>
+    /// Records that this tick takes a step before the step touches the cluster: if its writes fail part-way (the
+    /// status written, the storage down) and the activity's retries run out, the next tick still measures its
+    /// interval from this step, so it cannot take a second one at once. Everything else stays as stored before
+    /// the tick, its operations included: the next tick takes the same sequence and applies them again.
+    /// </summary>
+    private Task ReserveStepAsync(CanaryObservation observation, TickContext context, CancellationToken cancellationToken) =>
+        store.SaveCheckpointAsync(
+            new CanaryCheckpoint(
+                observation.Canary.Metadata.NamespaceProperty, observation.Canary.Metadata.Name, context.Sequence,
+                observation.Canary.Status ?? new CanaryStatus(), observation.Routes.PrimaryWeight, observation.Routes.CanaryWeight, observation.Now)
+            {
+                LastStepAt = observation.Now,
+                Reserved = true,
+                // Inbox numbers are gap-free, so the operations before this tick's are the count of its own fewer.
+                AppliedOperations = context.OperationsThrough - observation.Operations.Count,
+            },
+            cancellationToken);
 
     /// <summary>Forgets the operations this tick applied; a tick that drained none costs no storage call.</summary>
     private Task TrimAsync(CanaryObservation observation, TickContext context, CancellationToken cancellationToken) =>

@@ -14,7 +14,11 @@ public interface IRolloutStore
 
     Task<IReadOnlyList<CanaryCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Saves unless a checkpoint with a higher or equal sequence is already stored. True when written.</summary>
+    /// <summary>
+    /// Saves unless a checkpoint with a higher sequence is already stored. True when written. An equal sequence is
+    /// replaced: a stepping tick writes its checkpoint twice, once to reserve its step before any side effect and
+    /// once with the result after them.
+    /// </summary>
     Task<bool> SaveCheckpointAsync(CanaryCheckpoint checkpoint, CancellationToken cancellationToken);
 
     Task DeleteCheckpointAsync(string @namespace, string name, CancellationToken cancellationToken);
@@ -48,6 +52,12 @@ public sealed record CanaryCheckpoint(
 
     /// <summary>The number of the last inbox operation this canary's ticks applied (<see cref="IOperationInbox"/>).</summary>
     public long AppliedOperations { get; init; }
+
+    /// <summary>
+    /// The tick of this sequence reserved its step (<see cref="LastStepAt"/>) but has not recorded its result: the
+    /// rest is as before that tick, and the next tick takes this sequence again.
+    /// </summary>
+    public bool Reserved { get; init; }
 }
 
 /// <summary>One tick: its decision, the values measured and the webhook answers.</summary>

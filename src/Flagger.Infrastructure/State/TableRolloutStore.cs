@@ -98,7 +98,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
         {
             // Steady state costs one transaction: the version this process wrote last is still the stored one,
             // which the ETag proves. A refusal is never decided from the cache, only from a fresh read.
-            if (_versions.TryGetValue(key, out var known) && known.Sequence < checkpoint.Sequence)
+            if (_versions.TryGetValue(key, out var known) && known.Sequence <= checkpoint.Sequence)
             {
                 if (await TryReplaceAsync(entity, known.ETag, checkpoint, cancellationToken))
                 {
@@ -127,7 +127,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
 
                 var storedSequence = current.GetInt64("Sequence") ?? long.MinValue;
                 _versions[key] = new StoredVersion(current.ETag, storedSequence);
-                if (storedSequence >= checkpoint.Sequence)
+                if (storedSequence > checkpoint.Sequence)
                 {
                     LogStaleCheckpoint(_logger, checkpoint.Namespace, checkpoint.Name, checkpoint.Sequence, storedSequence);
                     return false;
@@ -369,6 +369,9 @@ public sealed partial class TableRolloutStore : IRolloutStore
             ["FailedChecks"] = checkpoint.Status.FailedChecks,
             ["Iterations"] = checkpoint.Status.Iterations,
             ["UpdatedAt"] = checkpoint.UpdatedAt,
+            ["LastStepAt"] = checkpoint.LastStepAt,
+            ["AppliedOperations"] = checkpoint.AppliedOperations,
+            ["Reserved"] = checkpoint.Reserved,
         };
         TextColumns.Write(entity, "Status", JsonSerializer.Serialize(checkpoint.Status, s_json));
         return entity;
@@ -385,7 +388,12 @@ public sealed partial class TableRolloutStore : IRolloutStore
             JsonSerializer.Deserialize<CanaryStatus>(json, s_json) ?? new CanaryStatus(),
             entity.GetInt32("PrimaryWeight") ?? 0,
             entity.GetInt32("CanaryWeight") ?? 0,
-            entity.GetDateTimeOffset("UpdatedAt") ?? default);
+            entity.GetDateTimeOffset("UpdatedAt") ?? default)
+        {
+            LastStepAt = entity.GetDateTimeOffset("LastStepAt"),
+            AppliedOperations = entity.GetInt64("AppliedOperations") ?? 0,
+            Reserved = entity.GetBoolean("Reserved") ?? false,
+        };
     }
 
     private static TableEntity ToEntity(HistoryEntry entry)
@@ -438,7 +446,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Checkpoint {CanaryNamespace}/{CanaryName} sequence {Sequence}: lost a write race (attempt {Attempt}), re-reading")]
     private static partial void LogRaceLost(ILogger logger, string canaryNamespace, string canaryName, long sequence, int attempt);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Checkpoint {CanaryNamespace}/{CanaryName} sequence {Sequence} not saved: sequence {StoredSequence} is already stored")]
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Checkpoint {CanaryNamespace}/{CanaryName} sequence {Sequence} not saved: the later sequence {StoredSequence} is already stored")]
     private static partial void LogStaleCheckpoint(ILogger logger, string canaryNamespace, string canaryName, long sequence, long storedSequence);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Table Storage unavailable: could not {Operation}")]

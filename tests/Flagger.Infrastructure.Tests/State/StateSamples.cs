@@ -41,7 +41,12 @@ internal static class StateSamples
     };
 
     public static CanaryCheckpoint Checkpoint(string ns, string name, long sequence, CanaryStatus? status = null) =>
-        new(ns, name, sequence, status ?? Status(), 100 - 30, 30, Now.AddSeconds(sequence));
+        new(ns, name, sequence, status ?? Status(), 100 - 30, 30, Now.AddSeconds(sequence))
+        {
+            LastStepAt = Now.AddSeconds(sequence - 1),
+            AppliedOperations = sequence * 2,
+            Reserved = sequence % 2 == 0,
+        };
 
     public static HistoryEntry History(string ns, string name, long sequence, DateTimeOffset? at = null, string? message = null) =>
         new(

@@ -27,6 +27,9 @@ public sealed class TableRolloutStoreTests(AzuriteFixture azurite, ITestOutputHe
         Assert.Equal(70, row.GetInt32("PrimaryWeight"));
         Assert.Equal(1, row.GetInt32("FailedChecks"));
         Assert.Equal(3L, row.GetInt64("Sequence"));
+        Assert.Equal(StateSamples.Now.AddSeconds(2), row.GetDateTimeOffset("LastStepAt"));
+        Assert.Equal(6L, row.GetInt64("AppliedOperations"));
+        Assert.Equal(false, row.GetBoolean("Reserved"));
         Assert.False(row.ContainsKey("Image"));
         Assert.Contains("\"pendingRevision\":\"6f7e8d9c\"", row.GetString("Status"), StringComparison.Ordinal);
     }
@@ -116,17 +119,31 @@ public sealed class TableRolloutStoreTests(AzuriteFixture azurite, ITestOutputHe
     }
 
     [Fact]
-    public async Task SaveCheckpoint_SameOrLowerSequence_ReturnsFalseAndKeepsRow()
+    public async Task SaveCheckpoint_LowerSequence_ReturnsFalseAndKeepsRow()
     {
         var store = azurite.CreateStore(_prefix);
         Assert.True(await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 5), default));
 
-        Assert.False(await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 5, StateSamples.Status(CanaryPhase.Failed)), default));
-        Assert.False(await azurite.CreateStore(_prefix).SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 4), default));
+        Assert.False(await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 4, StateSamples.Status(CanaryPhase.Failed)), default));
+        Assert.False(await azurite.CreateStore(_prefix).SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 3), default));
 
         var stored = await store.GetCheckpointAsync(Ns, "podinfo", default);
         Assert.Equal(5, stored?.Sequence);
         Assert.Equal(CanaryPhase.Progressing, stored?.Status.Phase);
+    }
+
+    [Fact]
+    public async Task SaveCheckpoint_SameSequence_ReplacesTheRow_FromThisWriterAndFromAFreshOne()
+    {
+        // A stepping tick reserves its step, then writes its result under the same sequence.
+        var store = azurite.CreateStore(_prefix);
+        Assert.True(await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 5), default));
+
+        Assert.True(await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 5, StateSamples.Status(CanaryPhase.Failed)), default));
+        Assert.Equal(CanaryPhase.Failed, (await store.GetCheckpointAsync(Ns, "podinfo", default))?.Status.Phase);
+
+        Assert.True(await azurite.CreateStore(_prefix).SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 5, StateSamples.Status(CanaryPhase.Succeeded)), default));
+        Assert.Equal(CanaryPhase.Succeeded, (await store.GetCheckpointAsync(Ns, "podinfo", default))?.Status.Phase);
     }
 
     [Fact]

@@ -37,13 +37,20 @@ public sealed class RolloutSafetyTests
             threads: 1,
             print: scenario => scenario.ToString());
 
+        Console.WriteLine($"safety: {s_iterations} runs, {totals}");
+        if (s_seed is not null)
+        {
+            return;
+        }
+
         // Guards the guard: the runs did reach the situations the invariants are about.
         Assert.True(totals.Steps > 0, "no run ever stepped");
         Assert.True(totals.Promotions > 0, "no run ever promoted");
         Assert.True(totals.Aborts > 0, "no run ever aborted");
         Assert.True(totals.EarlyWakes > 0, "no run ever woke a canary before its step was due");
         Assert.True(totals.Operations > 0, "no run ever asked for an operation");
-        Console.WriteLine($"safety: {s_iterations} runs, {totals}");
+        Assert.True(totals.Retries > 0, "no activity was ever retried after an outage");
+        Assert.True(totals.AbandonedTicks > 0, "no outage ever outlasted an activity's retries");
     }
 
     [Fact]
@@ -80,6 +87,54 @@ public sealed class RolloutSafetyTests
 
         // Promote-now was refused; the new revision ran its own analysis and was promoted once, by it.
         Assert.Equal(1, counts.Promotions);
+    }
+
+    /// <summary>
+    /// Seed bf5C8KWkCMj1, shrunk: a due step patched the route and wrote the status, then its storage writes failed
+    /// in all of the apply's attempts. The checkpoint still held the previous step's time, so the next wake-up, a
+    /// second later, stepped again (I1). The step's time is now reserved in the checkpoint before the step touches
+    /// the cluster.
+    /// </summary>
+    [Fact]
+    public async Task AStepThatCouldNotBeRecorded_IsNotFollowedByAnotherBeforeItsInterval()
+    {
+        var scenario = new SafetyScenario(StepWeight: 10, MaxWeight: 50, Threshold: 5,
+        [
+            new SafetyMove.Push(New: true), new SafetyMove.Wake(61),
+            // The next step is due, and every storage write of its five attempts fails.
+            new SafetyMove.Outage(FaultPart.StorageWrites, Calls: 5, DuringTick: false, After: 0), new SafetyMove.Wake(61),
+            new SafetyMove.Wake(1), new SafetyMove.Wake(1),
+        ]);
+
+        var counts = await SafetyRun.ExecuteAsync(scenario);
+
+        // The step that could not reserve its time never touched the cluster; the storage back, it was taken once.
+        Assert.Equal(1, counts.AbandonedTicks);
+        Assert.Equal(2, counts.StepsDuringMoves);
+    }
+
+    /// <summary>
+    /// Seed 1NZJpq_SRjI1, shrunk: a tick recorded its history, then storage failed before its checkpoint. The next
+    /// tick took the same sequence, found it in the history, took itself for a replay and forgot its operations
+    /// unapplied (I3). The checkpoint is now the tick's commit, and the replay check reads it.
+    /// </summary>
+    [Fact]
+    public async Task OperationsOfATickWhoseCommitFailed_AreAppliedByTheNextTick_AndNoneIsLost()
+    {
+        var scenario = new SafetyScenario(StepWeight: 10, MaxWeight: 50, Threshold: 5,
+        [
+            new SafetyMove.Push(New: true), new SafetyMove.Wake(61),
+            // Pause is stored, its tick's observe reads storage twice, apply reads the checkpoint, acts and
+            // records the history; the checkpoint write and the four retries fail.
+            new SafetyMove.Outage(FaultPart.Storage, Calls: 5, DuringTick: false, After: 5), new SafetyMove.Queue(CanaryOperationKind.Pause),
+            new SafetyMove.Queue(CanaryOperationKind.Resume), new SafetyMove.Queue(CanaryOperationKind.Abort),
+        ]);
+
+        var counts = await SafetyRun.ExecuteAsync(scenario);
+
+        Assert.Equal(1, counts.AbandonedTicks);
+        Assert.Equal(3, counts.Operations);
+        Assert.Equal(1, counts.Aborts);
     }
 
     [Fact]
@@ -130,12 +185,24 @@ public abstract record SafetyMove
     /// <summary>The canary's metrics turn bad (the analysis fails) or good again.</summary>
     public sealed record Metrics(bool Healthy) : SafetyMove;
 
+    /// <summary>
+    /// A dependency goes down for <paramref name="Calls"/> calls (up to more than an activity's retries can outlast).
+    /// It begins <paramref name="After"/> calls to it later, counted from now or, with <paramref name="DuringTick"/>,
+    /// from the middle of the next tick (after observe), so apply fails part-way through its writes.
+    /// </summary>
+    public sealed record Outage(FaultPart Part, int Calls, bool DuringTick, int After) : SafetyMove;
+
     public static readonly Gen<SafetyMove> Gen = CsCheck.Gen.Frequency(
         (6, CsCheck.Gen.Int[0, 150].Select(s => (SafetyMove)new Wake(s))),
         (2, CsCheck.Gen.Bool.Select(n => (SafetyMove)new Push(n))),
         (2, CsCheck.Gen.Enum<CanaryOperationKind>().Select(k => (SafetyMove)new Queue(k))),
         (1, CsCheck.Gen.Enum<CanaryOperationKind>().Select(k => (SafetyMove)new QueueDuringTick(k))),
-        (1, CsCheck.Gen.Bool.Select(h => (SafetyMove)new Metrics(h))));
+        (1, CsCheck.Gen.Bool.Select(h => (SafetyMove)new Metrics(h))),
+        (2, from part in CsCheck.Gen.Enum<FaultPart>()
+            from calls in CsCheck.Gen.Int[1, 12]
+            from duringTick in CsCheck.Gen.Bool
+            from after in CsCheck.Gen.Int[0, 4]
+            select (SafetyMove)new Outage(part, calls, duringTick, after)));
 }
 
 public sealed class SafetyCounts
@@ -155,6 +222,15 @@ public sealed class SafetyCounts
 
     public int Ticks { get; set; }
 
+    /// <summary>Dependency calls that failed on an injected outage.</summary>
+    public int Failures { get; set; }
+
+    /// <summary>Activities retried after a failure.</summary>
+    public int Retries { get; set; }
+
+    /// <summary>Ticks whose activity failed all its attempts (the orchestration failed; the sweep restarts it).</summary>
+    public int AbandonedTicks { get; set; }
+
     public void Add(SafetyCounts other)
     {
         Steps += other.Steps;
@@ -163,8 +239,11 @@ public sealed class SafetyCounts
         EarlyWakes += other.EarlyWakes;
         Operations += other.Operations;
         Ticks += other.Ticks;
+        Failures += other.Failures;
+        Retries += other.Retries;
+        AbandonedTicks += other.AbandonedTicks;
     }
 
     public override string ToString() =>
-        $"{Ticks} ticks, {Steps} weight steps, {Promotions} promotions, {Aborts} aborts applied, {Operations} operations, {EarlyWakes} early wake-ups";
+        $"{Ticks} ticks, {Steps} weight steps, {Promotions} promotions, {Aborts} aborts applied, {Operations} operations, {EarlyWakes} early wake-ups, {Failures} injected failures, {Retries} retried activities, {AbandonedTicks} abandoned ticks";
 }

@@ -1,3 +1,4 @@
+using Azure;
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Testing.Canaries;
@@ -12,7 +13,10 @@ namespace Flagger.Rollouts.Tests.Safety;
 /// maxWeight, with every step after the first taken on healthy metrics; (I3, per tick) an abort the phase
 /// allows leaves the canary Failed in the same tick; (I6) at most one promotion per revision. At the end,
 /// after draining: (I3) every accepted operation was applied exactly once, in the order accepted, and the
-/// inbox is empty.
+/// inbox is empty. Outages of the API server, Prometheus and storage hit the activities as they would in
+/// production: a failing activity is retried as the orchestrator's retry policy does, and a tick whose
+/// retries all failed is abandoned (the orchestration fails and the sweep starts it again), whatever it had
+/// already changed. The invariants hold across both.
 /// </summary>
 internal sealed class SafetyRun
 {
@@ -23,6 +27,7 @@ internal sealed class SafetyRun
     private readonly InMemoryWorld _world;
     private readonly InMemoryRolloutStore _store = new();
     private readonly InMemoryOperationInbox _inbox = new();
+    private readonly FaultyParts _faults;
     private readonly RolloutSteps _steps;
     private readonly TimeSpan _interval;
     private readonly List<string> _accepted = [];
@@ -34,13 +39,17 @@ internal sealed class SafetyRun
     private DateTimeOffset? _lastWeightStepAt;
     private bool _reachedMaxWeight;
     private int _eventsSeen;
+    private int _refused;
+    private const int MaxAttempts = 5;
 
     private SafetyRun(SafetyScenario scenario)
     {
         _scenario = scenario;
         var canary = Podinfo.Canary().WithStepWeight(scenario.StepWeight).WithMaxWeight(scenario.MaxWeight).WithThreshold(scenario.Threshold).Build();
         _world = new InMemoryWorld(canary);
-        _steps = new RolloutSteps(new CanaryObserver(_world, _world), new CheckRunner(_world, _world), new DecisionApplier(_world, _world, _world, _world, _world), _store, _inbox);
+        _faults = new FaultyParts(_world, _store, _inbox);
+        _steps = new RolloutSteps(
+            new CanaryObserver(_faults, _faults), new CheckRunner(_world, _faults), new DecisionApplier(_faults, _faults, _world, _world, _world), _faults, _faults);
         _interval = canary.Analysis.GetInterval();
     }
 
@@ -85,6 +94,16 @@ internal sealed class SafetyRun
                 case SafetyMove.Metrics metrics:
                     SetHealthy(metrics.Healthy);
                     break;
+                case SafetyMove.Outage { DuringTick: false } outage:
+                    _faults.Arm(outage.Part, outage.Calls, outage.After);
+                    break;
+                case SafetyMove.Outage outage:
+                    await TickAsync(duringTick: () =>
+                    {
+                        _faults.Arm(outage.Part, outage.Calls, outage.After);
+                        return Task.CompletedTask;
+                    });
+                    break;
             }
         }
 
@@ -114,13 +133,56 @@ internal sealed class SafetyRun
         _counts.Operations += _accepted.Count;
     }
 
+    /// <summary>The operator API's enqueue: an operation is accepted (202) only once it is stored; a storage outage answers 503 and accepts nothing.</summary>
     private async Task AcceptAsync(CanaryOperationKind kind)
     {
-        var by = $"op-{_accepted.Count + 1}-{kind}";
+        var by = $"op-{_accepted.Count + _refused + 1}-{kind}";
         var detail = kind == CanaryOperationKind.Approve ? WebhookType.ConfirmPromotion : null;
-        await _inbox.EnqueueAsync(Ns, Name, new CanaryOperation(kind, by, _world.Now, detail), CancellationToken.None);
-        _accepted.Add(by);
+        try
+        {
+            await _faults.EnqueueAsync(Ns, Name, new CanaryOperation(kind, by, _world.Now, detail), CancellationToken.None);
+            _accepted.Add(by);
+        }
+        catch (RequestFailedException e) when (e.Status == 503)
+        {
+            _refused++;
+        }
     }
+
+    /// <summary>
+    /// An activity under the orchestrator's retry policy (5 attempts, whatever the failure); null when every attempt
+    /// failed. Only failures an injected outage caused are caught: any other exception is a bug and fails the run.
+    /// </summary>
+    private async Task<T?> AttemptAsync<T>(Func<Task<T>> activity)
+        where T : class
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var failuresBefore = _faults.Failures;
+            try
+            {
+                return await activity();
+            }
+            catch (Exception) when (_faults.Failures > failuresBefore && attempt < MaxAttempts)
+            {
+                _counts.Retries++;
+            }
+            catch (Exception) when (_faults.Failures > failuresBefore)
+            {
+                _counts.AbandonedTicks++;
+                return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the Durable host does to every activity input and output: a JSON round trip, so each attempt gets its own
+    /// copy (the in-memory world's writes to its Canary never leak into a request) and the contracts must serialise.
+    /// </summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    private static T? Durable<T>(T? value)
+        where T : class =>
+        value is null ? null : System.Text.Json.JsonSerializer.Deserialize<T>(System.Text.Json.JsonSerializer.Serialize(value))!;
 
     private void SetHealthy(bool healthy)
     {
@@ -134,19 +196,31 @@ internal sealed class SafetyRun
     {
         var phaseBefore = _world.Phase;
         var weightBefore = _world.CanaryWeight;
-        var observed = await _steps.ObserveAsync(new ObserveRequest(Ns, Name, _world.Now), CancellationToken.None);
-        var observation = observed.Observation!;
+        var primaryBefore = _world.Primary?.Image;
+        var failuresBefore = _faults.Failures;
+        var prometheusFailuresBefore = _faults.FailuresOf(FaultPart.Prometheus);
+        var observed = Durable(await AttemptAsync(() => _steps.ObserveAsync(new ObserveRequest(Ns, Name, _world.Now), CancellationToken.None)));
         if (duringTick is not null)
         {
             await duringTick();
         }
 
-        var report = observed.Plan is { } plan
-            ? await _steps.RunChecksAsync(new ChecksRequest(observation.Canary, plan), CancellationToken.None)
-            : null;
-        await _steps.ApplyAsync(new ApplyRequest(observation, report, observed.Context), CancellationToken.None);
+        var observation = observed?.Observation;
+        TickOutcome? outcome = null;
+        if (observed is not null && observation is not null)
+        {
+            var report = observed.Plan is { } plan
+                ? Durable(await AttemptAsync(() => _steps.RunChecksAsync(Durable(new ChecksRequest(observation.Canary, plan)), CancellationToken.None)))
+                : CheckReport.Empty;
+            if (report is not null)
+            {
+                outcome = await AttemptAsync(() => _steps.ApplyAsync(Durable(new ApplyRequest(observation, observed.Plan is null ? null : report, observed.Context)), CancellationToken.None));
+            }
+        }
+
         _counts.Ticks++;
-        if (CanaryPhases.IsPaced(phaseBefore) && observation.StepDueAt > _world.Now)
+        _counts.Failures += _faults.Failures - failuresBefore;
+        if (observation is not null && CanaryPhases.IsPaced(phaseBefore) && observation.StepDueAt > _world.Now)
         {
             _counts.EarlyWakes++;
         }
@@ -159,12 +233,19 @@ internal sealed class SafetyRun
             _lastWeightStepAt = null;
         }
 
-        CheckWeightStep(weightBefore);
-        CheckPromotion(events, observation, phaseBefore);
-        CheckAbort(observation, phaseBefore);
+        CheckWeightStep(weightBefore, healthy: _healthy && _faults.FailuresOf(FaultPart.Prometheus) == prometheusFailuresBefore);
+        if (observation is not null)
+        {
+            CheckPromotion(primaryBefore, observation, phaseBefore);
+        }
+
+        if (observation is not null && outcome is not null)
+        {
+            CheckAbort(observation, phaseBefore);
+        }
     }
 
-    private void CheckWeightStep(int weightBefore)
+    private void CheckWeightStep(int weightBefore, bool healthy)
     {
         if (_world.CanaryWeight <= weightBefore || _world.Phase != CanaryPhase.Progressing)
         {
@@ -173,15 +254,19 @@ internal sealed class SafetyRun
 
         Assert.True(_lastWeightStepAt is null || _world.Now - _lastWeightStepAt >= _interval,
             $"I1: weight {weightBefore} → {_world.CanaryWeight} at {_world.Now:HH:mm:ss}, {(_world.Now - _lastWeightStepAt)?.TotalSeconds} s after the last step; {_scenario}");
-        Assert.True(weightBefore == 0 || _healthy, $"I2: weight {weightBefore} → {_world.CanaryWeight} on failing metrics; {_scenario}");
+        Assert.True(weightBefore == 0 || healthy, $"I2: weight {weightBefore} → {_world.CanaryWeight} on failing metrics; {_scenario}");
         _lastWeightStepAt = _world.Now;
         _reachedMaxWeight |= _world.CanaryWeight >= _scenario.MaxWeight;
         _counts.Steps++;
     }
 
-    private void CheckPromotion(List<string> events, CanaryObservation observation, CanaryPhase? phaseBefore)
+    /// <summary>
+    /// A promotion is the primary taking a new revision (not the event announcing it: an activity retried after an
+    /// outage announces it again, and copying the same spec twice changes nothing).
+    /// </summary>
+    private void CheckPromotion(string? primaryBefore, CanaryObservation observation, CanaryPhase? phaseBefore)
     {
-        if (!events.Any(e => e.Contains("template spec to", StringComparison.Ordinal)))
+        if (primaryBefore is null || _world.Primary?.Image == primaryBefore)
         {
             return;
         }
@@ -190,12 +275,12 @@ internal sealed class SafetyRun
             phaseBefore is CanaryPhase.Progressing or CanaryPhase.WaitingPromotion;
         if (!asked)
         {
-            Assert.True(_reachedMaxWeight, $"I2: promoted by analysis before reaching maxWeight {_scenario.MaxWeight}; {_scenario}");
+            Assert.True(_reachedMaxWeight, $"I2: promoted by analysis before reaching maxWeight {_scenario.MaxWeight} (phase before {phaseBefore}, operations {string.Join(",", observation.Operations.Select(o => o.By))}); {_scenario}{Trace()}");
             Assert.True(_lastWeightStepAt is null || _world.Now - _lastWeightStepAt >= _interval,
                 $"I1: promoted {(_world.Now - _lastWeightStepAt)?.TotalSeconds} s after the last step; {_scenario}");
         }
 
-        var revision = _world.Target.Image;
+        var revision = _world.Primary!.Image;
         _promotionLog.Add($"{revision} at {_world.Now:HH:mm:ss} (asked: {asked}, primary now {_world.Primary?.Image})");
         _promotions[revision] = _promotions.GetValueOrDefault(revision) + 1;
         Assert.True(_promotions[revision] == 1, $"I6: {revision} promoted {_promotions[revision]} times: {string.Join("; ", _promotionLog)}; {_scenario}{Trace()}");

@@ -48,7 +48,7 @@ public sealed class InMemoryRolloutStore : IRolloutStore
         lock (_lock)
         {
             var key = (checkpoint.Namespace, checkpoint.Name);
-            if (_checkpoints.TryGetValue(key, out var stored) && stored.Sequence >= checkpoint.Sequence)
+            if (_checkpoints.TryGetValue(key, out var stored) && stored.Sequence > checkpoint.Sequence)
             {
                 return Task.FromResult(false);
             }
@@ -72,7 +72,8 @@ public sealed class InMemoryRolloutStore : IRolloutStore
     {
         lock (_lock)
         {
-            _history.TryAdd((entry.Namespace, entry.Name, entry.Sequence), entry);
+            // As in Table Storage: an entry of the same sequence is replaced (a tick recorded again after a failed attempt).
+            _history[(entry.Namespace, entry.Name, entry.Sequence)] = entry;
         }
 
         return Task.CompletedTask;
