@@ -11,7 +11,8 @@ namespace Flagger.Rollouts;
 /// Apply is idempotent per tick: a committed tick is not acted on again, so an activity replayed after a crash
 /// never alerts twice, and an attempt that failed before the commit is completed by the next one.
 /// </summary>
-public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, DecisionApplier applier, IRolloutStore store, IOperationInbox inbox)
+public sealed class RolloutSteps(
+    CanaryObserver observer, ICanaryCluster cluster, CheckRunner checks, DecisionApplier applier, IRolloutStore store, IOperationInbox inbox)
 {
     public async Task<ObserveResult> ObserveAsync(ObserveRequest request, CancellationToken cancellationToken)
     {
@@ -41,11 +42,23 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
         // A reserved sequence is taken again: its tick stopped before it recorded anything but its step's time.
         var sequence = checkpoint is { Reserved: true } ? checkpoint.Sequence : (checkpoint?.Sequence ?? 0) + 1;
         var context = new TickContext(sequence, pending.Count > 0 ? pending[^1].Number : applied, lastStepAt, interval);
-        return new ObserveResult(observation, CanaryTick.Plan(observation).Plan, context);
+        var plan = CanaryTick.Plan(observation).Plan;
+        return new ObserveResult(
+            observation with { Canary = WebhookRedaction.Redact(observation.Canary) }, plan is null ? null : WebhookRedaction.Redact(plan), context);
     }
 
-    public Task<CheckReport> RunChecksAsync(ChecksRequest request, CancellationToken cancellationToken) =>
-        checks.RunAsync(request.Canary, request.Plan, cancellationToken);
+    public async Task<CheckReport> RunChecksAsync(ChecksRequest request, CancellationToken cancellationToken)
+    {
+        if (!WebhookRedaction.HasWebhooks(request.Plan))
+        {
+            return await checks.RunAsync(request.Canary, request.Plan, cancellationToken);
+        }
+
+        var live = await cluster.GetCanaryAsync(request.Canary.Metadata.NamespaceProperty, request.Canary.Metadata.Name, cancellationToken);
+        return WebhookRedaction.Restore(request.Canary, live) is { } canary && WebhookRedaction.Restore(request.Plan, request.Canary, live) is { } plan
+            ? await checks.RunAsync(canary, plan, cancellationToken)
+            : CheckReport.Empty with { CanaryChanged = true };
+    }
 
     public async Task<TickOutcome> ApplyAsync(ApplyRequest request, CancellationToken cancellationToken)
     {
@@ -54,6 +67,11 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
         var canary = observation.Canary;
         var ns = canary.Metadata.NamespaceProperty;
         var name = canary.Metadata.Name;
+
+        if (request.Report is { CanaryChanged: true })
+        {
+            return ObserveAgain(observation);
+        }
 
         // The decision is a pure function of the request, so every attempt of this activity makes the same one.
         var decision = CanaryTick.Decide(observation, request.Report ?? CheckReport.Empty);
@@ -70,6 +88,17 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
             // A replay: this tick (or a later one) is committed; its operations may still wait to be forgotten.
             await TrimAsync(observation, context, cancellationToken);
             return await OutcomeAsync(canary, stored.Status, stored.LastStepAt ?? observation.Now, context, decision.Summary, cancellationToken);
+        }
+
+        if (decision.Actions.Any(a => a is RunPostRolloutHooks) && WebhookRedaction.HasWebhooks(canary))
+        {
+            var live = await cluster.GetCanaryAsync(ns, name, cancellationToken);
+            if (WebhookRedaction.Restore(canary, live) is not { } restored)
+            {
+                return ObserveAgain(observation);
+            }
+
+            observation = observation with { Canary = restored };
         }
 
         if (decision.Stepped)
@@ -103,6 +132,10 @@ public sealed class RolloutSteps(CanaryObserver observer, CheckRunner checks, De
         await applier.SendAlertsAsync(canary, decision, cancellationToken);
         return await OutcomeAsync(canary, status, lastStepAt, context, decision.Summary, cancellationToken);
     }
+
+    /// <summary>The Canary's spec changed since observe: nothing of this tick is applied, and the next one starts at once.</summary>
+    private static TickOutcome ObserveAgain(CanaryObservation observation) =>
+        new(observation.Canary.Status?.Phase, Active: true, observation.Now, "The Canary changed during the tick: observing it again");
 
     /// <summary>
     /// Records that this tick takes a step before the step touches the cluster: if its writes fail part-way (the

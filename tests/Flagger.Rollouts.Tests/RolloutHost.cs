@@ -47,7 +47,7 @@ internal sealed class RolloutHost : IAsyncDisposable
     {
         store ??= new InMemoryRolloutStore();
         var inbox = new InMemoryOperationInbox();
-        var steps = new RolloutSteps(new CanaryObserver(world, world), new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store, inbox);
+        var steps = new RolloutSteps(new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store, inbox);
         RolloutHost? created = null;
         var host = await StartTestHostAsync(registry =>
         {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Rollouts;
@@ -13,7 +14,7 @@ public sealed class RolloutStepsTests
     {
         var world = new InMemoryWorld(builder.Build());
         var store = new InMemoryRolloutStore();
-        return (new RolloutSteps(new CanaryObserver(world, world), new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store, new InMemoryOperationInbox()), world, store);
+        return (new RolloutSteps(new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store, new InMemoryOperationInbox()), world, store);
     }
 
     private static async Task<TickOutcome> TickAsync(RolloutSteps steps, InMemoryWorld world, Func<ApplyRequest, Task<TickOutcome>>? apply = null)
@@ -24,6 +25,83 @@ public sealed class RolloutStepsTests
         var outcome = await (apply ?? (r => steps.ApplyAsync(r, CancellationToken.None)))(request);
         world.Now += world.Canary.Analysis.GetInterval();
         return outcome;
+    }
+
+    private const string Secret = "s3cr3t-token";
+
+    private static CanaryBuilder WithSecretHooks(CanaryBuilder builder) => builder.WithAnalysis(a => a.Webhooks =
+    [
+        new CanaryWebhook { Name = "load", Type = WebhookType.Rollout, Url = $"http://hooks.test/load?sig={Secret}", Metadata = new Dictionary<string, string> { ["token"] = Secret } },
+        new CanaryWebhook { Name = "notify", Type = WebhookType.PostRollout, Url = $"http://hooks.test/{Secret}/done" },
+    ]);
+
+    [Fact]
+    public async Task ActivityPayloads_CarryNoWebhookUrlOrMetadata_WhileTheHooksAreCalledWithTheirRealOnes()
+    {
+        var (steps, world, _) = Create(WithSecretHooks(Podinfo.Canary().WithStepWeight(50)));
+        var payloads = new List<string>();
+        for (var i = 0; i < 3 || (i < 12 && world.Phase != CanaryPhase.Succeeded); i++)
+        {
+            if (i == 2)
+            {
+                world.UpdateTarget("podinfo:2.0.0");
+            }
+
+            var observed = await steps.ObserveAsync(new ObserveRequest("test", "podinfo", world.Now), CancellationToken.None);
+            payloads.Add(JsonSerializer.Serialize(observed));
+            CheckReport? report = null;
+            if (observed.Plan is { } plan)
+            {
+                var checks = new ChecksRequest(observed.Observation!.Canary, plan);
+                report = await steps.RunChecksAsync(checks, CancellationToken.None);
+                payloads.Add(JsonSerializer.Serialize(checks));
+                payloads.Add(JsonSerializer.Serialize(report));
+            }
+
+            var apply = new ApplyRequest(observed.Observation!, report, observed.Context);
+            payloads.Add(JsonSerializer.Serialize(apply));
+            payloads.Add(JsonSerializer.Serialize(await steps.ApplyAsync(apply, CancellationToken.None)));
+            world.Now += world.Canary.Analysis.GetInterval();
+        }
+
+        Assert.Equal(CanaryPhase.Succeeded, world.Phase);
+        Assert.All(payloads, p => Assert.DoesNotContain(Secret, p, StringComparison.Ordinal));
+        Assert.Contains(($"http://hooks.test/load?sig={Secret}", "token"), world.HookTargets.Select(t => (t.Url, t.Metadata?.Keys.Single())));
+        Assert.Contains($"http://hooks.test/{Secret}/done", world.HookTargets.Select(t => t.Url));
+        Assert.All(world.HookTargets, t => Assert.Contains(Secret, t.Url, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ATickWhoseCanaryChangedAfterObserve_CallsNoHookAndAppliesNothing_AndIsObservedAgainAtOnce()
+    {
+        var (steps, world, store) = Create(WithSecretHooks(Podinfo.Canary()));
+        for (var i = 0; i < 2; i++)
+        {
+            await TickAsync(steps, world);
+        }
+
+        world.UpdateTarget("podinfo:2.0.0");
+        for (var i = 0; i < 5 && world.CanaryWeight == 0; i++)
+        {
+            await TickAsync(steps, world);
+        }
+
+        Assert.Equal(CanaryPhase.Progressing, world.Phase);
+        var observed = await steps.ObserveAsync(new ObserveRequest("test", "podinfo", world.Now), CancellationToken.None);
+        Assert.NotNull(observed.Plan);
+        world.Canary.Analysis.Webhooks![0].Url = "http://hooks.test/new";
+        world.Canary.Metadata.Generation = (world.Canary.Metadata.Generation ?? 1) + 1;
+        var (hooks, statusWrites, checkpoint) = (world.HookCalls.Count, world.StatusWrites.Count, await store.GetCheckpointAsync("test", "podinfo", CancellationToken.None));
+
+        var report = await steps.RunChecksAsync(new ChecksRequest(observed.Observation!.Canary, observed.Plan), CancellationToken.None);
+        var outcome = await steps.ApplyAsync(new ApplyRequest(observed.Observation, report, observed.Context), CancellationToken.None);
+
+        Assert.True(report.CanaryChanged);
+        Assert.Equal(hooks, world.HookCalls.Count);
+        Assert.Equal(statusWrites, world.StatusWrites.Count);
+        Assert.Equal(checkpoint, await store.GetCheckpointAsync("test", "podinfo", CancellationToken.None));
+        Assert.True(outcome.Active);
+        Assert.Equal(world.Now, outcome.NextTickAt);
     }
 
     [Fact]
@@ -124,7 +202,7 @@ public sealed class RolloutStepsTests
         var world = new InMemoryWorld(Podinfo.Canary().Build());
         var store = new InMemoryRolloutStore();
         var inbox = new InMemoryOperationInbox();
-        var steps = new RolloutSteps(new CanaryObserver(world, world), new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store, inbox);
+        var steps = new RolloutSteps(new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store, inbox);
         await TickAsync(steps, world);
         await inbox.EnqueueAsync("test", "podinfo", new CanaryOperation(CanaryOperationKind.Pause, "alice", world.Now), CancellationToken.None);
         await inbox.EnqueueAsync("test", "podinfo", new CanaryOperation(CanaryOperationKind.Resume, "bob", world.Now), CancellationToken.None);

@@ -86,4 +86,7 @@ public sealed record StageResult(CheckStageKind Kind, bool Passed, IReadOnlyList
 public sealed record CheckReport(IReadOnlyList<StageResult> Stages)
 {
     public static readonly CheckReport Empty = new([]);
+
+    /// <summary>The Canary's spec changed between observe and the checks, which ran none: the tick is dropped.</summary>
+    public bool CanaryChanged { get; init; }
 }

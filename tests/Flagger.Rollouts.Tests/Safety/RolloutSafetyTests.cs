@@ -49,6 +49,7 @@ public sealed class RolloutSafetyTests
         Assert.True(totals.Aborts > 0, "no run ever aborted");
         Assert.True(totals.EarlyWakes > 0, "no run ever woke a canary before its step was due");
         Assert.True(totals.Operations > 0, "no run ever asked for an operation");
+        Assert.True(totals.HookCalls > 0, "no run ever called a webhook");
         Assert.True(totals.Retries > 0, "no activity was ever retried after an outage");
         Assert.True(totals.AbandonedTicks > 0, "no outage ever outlasted an activity's retries");
     }
@@ -222,6 +223,9 @@ public sealed class SafetyCounts
 
     public int Ticks { get; set; }
 
+    /// <summary>Webhook calls, each checked to have had its real URL.</summary>
+    public int HookCalls { get; set; }
+
     /// <summary>Dependency calls that failed on an injected outage.</summary>
     public int Failures { get; set; }
 
@@ -240,10 +244,11 @@ public sealed class SafetyCounts
         Operations += other.Operations;
         Ticks += other.Ticks;
         Failures += other.Failures;
+        HookCalls += other.HookCalls;
         Retries += other.Retries;
         AbandonedTicks += other.AbandonedTicks;
     }
 
     public override string ToString() =>
-        $"{Ticks} ticks, {Steps} weight steps, {Promotions} promotions, {Aborts} aborts applied, {Operations} operations, {EarlyWakes} early wake-ups, {Failures} injected failures, {Retries} retried activities, {AbandonedTicks} abandoned ticks";
+        $"{Ticks} ticks, {Steps} weight steps, {Promotions} promotions, {Aborts} aborts applied, {Operations} operations, {EarlyWakes} early wake-ups, {HookCalls} webhook calls, {Failures} injected failures, {Retries} retried activities, {AbandonedTicks} abandoned ticks";
 }

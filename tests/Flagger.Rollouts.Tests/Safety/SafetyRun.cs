@@ -13,7 +13,7 @@ namespace Flagger.Rollouts.Tests.Safety;
 /// maxWeight, with every step after the first taken on healthy metrics; (I3, per tick) an abort the phase
 /// allows leaves the canary Failed in the same tick; (I6) at most one promotion per revision. At the end,
 /// after draining: (I3) every accepted operation was applied exactly once, in the order accepted, and the
-/// inbox is empty. Outages of the API server, Prometheus and storage hit the activities as they would in
+/// inbox is empty. (I8) No webhook URL secret or metadata is in any activity input or output. Outages of the API server, Prometheus and storage hit the activities as they would in
 /// production: a failing activity is retried as the orchestrator's retry policy does, and a tick whose
 /// retries all failed is abandoned (the orchestration fails and the sweep starts it again), whatever it had
 /// already changed. The invariants hold across both.
@@ -22,6 +22,9 @@ internal sealed class SafetyRun
 {
     private const string Ns = "test";
     private const string Name = "podinfo";
+
+    /// <summary>In the webhooks' URLs and metadata: it must never reach a Durable payload (I8).</summary>
+    private const string Secret = "hook-s3cr3t";
 
     private readonly SafetyScenario _scenario;
     private readonly InMemoryWorld _world;
@@ -45,11 +48,17 @@ internal sealed class SafetyRun
     private SafetyRun(SafetyScenario scenario)
     {
         _scenario = scenario;
-        var canary = Podinfo.Canary().WithStepWeight(scenario.StepWeight).WithMaxWeight(scenario.MaxWeight).WithThreshold(scenario.Threshold).Build();
+        var canary = Podinfo.Canary().WithStepWeight(scenario.StepWeight).WithMaxWeight(scenario.MaxWeight).WithThreshold(scenario.Threshold)
+            .WithAnalysis(a => a.Webhooks =
+            [
+                new CanaryWebhook { Name = "load", Type = WebhookType.Rollout, Url = $"http://loadtester.test/{Secret}?sig={Secret}", Metadata = new Dictionary<string, string> { ["token"] = Secret } },
+                new CanaryWebhook { Name = "notify", Type = WebhookType.PostRollout, Url = $"https://user:{Secret}@hooks.test/done" },
+            ])
+            .Build();
         _world = new InMemoryWorld(canary);
         _faults = new FaultyParts(_world, _store, _inbox);
         _steps = new RolloutSteps(
-            new CanaryObserver(_faults, _faults), new CheckRunner(_world, _faults), new DecisionApplier(_faults, _faults, _world, _world, _world), _faults, _faults);
+            new CanaryObserver(_faults, _faults), _faults, new CheckRunner(_world, _faults), new DecisionApplier(_faults, _faults, _world, _world, _world), _faults, _faults);
         _interval = canary.Analysis.GetInterval();
     }
 
@@ -131,6 +140,8 @@ internal sealed class SafetyRun
         applied.AddRange(entries.OrderBy(e => e.Sequence).SelectMany(e => e.Operations).Select(o => o.By!));
         Assert.True(_accepted.SequenceEqual(applied), $"I3: accepted [{string.Join(", ", _accepted)}] but applied [{string.Join(", ", applied)}]; {_scenario}");
         _counts.Operations += _accepted.Count;
+        Assert.True(_world.HookTargets.All(t => t.Url.Contains(Secret, StringComparison.Ordinal)), "a webhook was called with its redacted URL");
+        _counts.HookCalls += _world.HookTargets.Count;
     }
 
     /// <summary>The operator API's enqueue: an operation is accepted (202) only once it is stored; a storage outage answers 503 and accepts nothing.</summary>
@@ -180,9 +191,18 @@ internal sealed class SafetyRun
     /// copy (the in-memory world's writes to its Canary never leak into a request) and the contracts must serialise.
     /// </summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
-    private static T? Durable<T>(T? value)
-        where T : class =>
-        value is null ? null : System.Text.Json.JsonSerializer.Deserialize<T>(System.Text.Json.JsonSerializer.Serialize(value))!;
+    private T? Durable<T>(T? value)
+        where T : class
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var json = System.Text.Json.JsonSerializer.Serialize(value);
+        Assert.False(json.Contains(Secret, StringComparison.Ordinal), $"I8: a webhook secret in a Durable payload: {json}");
+        return System.Text.Json.JsonSerializer.Deserialize<T>(json)!;
+    }
 
     private void SetHealthy(bool healthy)
     {

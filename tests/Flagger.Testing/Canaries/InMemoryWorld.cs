@@ -56,6 +56,9 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
 
     public List<(string Type, string Name, WebhookPayload Payload)> HookCalls { get; } = [];
 
+    /// <summary>The URL and metadata each hook call was given, in call order.</summary>
+    public List<(string Url, IDictionary<string, string>? Metadata)> HookTargets { get; } = [];
+
     /// <summary>Answer per hook name; hooks not listed answer 200.</summary>
     public Dictionary<string, WebhookResult> HookAnswers { get; } = [];
 
@@ -240,6 +243,7 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
     public async Task<WebhookResult> CallAsync(CanaryWebhook webhook, WebhookPayload payload, CancellationToken cancellationToken)
     {
         HookCalls.Add((WebhookType.Normalize(webhook.Type), webhook.Name, payload));
+        HookTargets.Add((webhook.Url, webhook.Metadata));
         if (HookDelay > TimeSpan.Zero)
         {
             await Task.Delay(HookDelay, cancellationToken);
