@@ -56,4 +56,7 @@ public enum ImagePatchOutcome
 
     /// <summary>The Deployment or the container is gone.</summary>
     NotFound,
+
+    /// <summary>The primary Deployment does not exist: the Canary is not initialised, so nothing was patched.</summary>
+    Uninitialised,
 }

@@ -17,7 +17,8 @@ namespace Flagger.Infrastructure.Registry;
 /// when none are set) matching the label selector, each with its target's containers. Canaries are read one
 /// by one from the list: one that cannot be read (a value the CRD schema allows but the model cannot hold)
 /// is logged, given a Warning Event, and skipped, and every other canary carries on. A target of an invalid
-/// or uninitialised Canary is listed as <see cref="CanaryTarget.Blocked"/>: a push never deploys to it.
+/// or uninitialised Canary is listed as <see cref="CanaryTarget.Blocked"/>, and a patch is refused while the
+/// primary Deployment does not exist: a push never deploys to either.
 /// </summary>
 public sealed partial class KubernetesCanaryCatalog(
     IKubernetes client, IOptions<RegistryOptions> options, IEventRecorder events, ILogger<KubernetesCanaryCatalog> logger) : ICanaryCatalog
@@ -47,6 +48,15 @@ public sealed partial class KubernetesCanaryCatalog(
         if (target.ResourceVersion is null)
         {
             return ImagePatchOutcome.Conflict;
+        }
+
+        // The phase says initialised; the primary's existence proves it (it may have been deleted since). Read
+        // only here, for a push about to be deployed, so a listing costs no extra call per canary.
+        var primary = await KubernetesErrors.NullWhenMissingAsync(
+            () => client.AppsV1.ReadNamespacedDeploymentAsync($"{target.Deployment}-primary", target.Namespace, cancellationToken: cancellationToken));
+        if (primary is null)
+        {
+            return ImagePatchOutcome.Uninitialised;
         }
 
         var body = TargetImagePatch.Build(container, image, target.ResourceVersion, pushedAt);

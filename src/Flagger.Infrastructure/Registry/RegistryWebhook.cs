@@ -165,6 +165,11 @@ public sealed class RegistryWebhook(
                     return new CanaryReport(current.Namespace, current.Name, CanaryOutcome.Patched, container.Name, container.Image, image, null);
                 case ImagePatchOutcome.NotFound:
                     return new CanaryReport(current.Namespace, current.Name, CanaryOutcome.Gone, container.Name, container.Image, null, $"deployment {current.Deployment} is gone");
+                case ImagePatchOutcome.Uninitialised:
+                    var reason = $"the primary deployment {current.Deployment}-primary.{current.Namespace} does not exist (the Canary is not initialised); the push was not deployed";
+                    Logs.ImageBlocked(logger, push.Image, push.EventId, current.Namespace, current.Name, reason);
+                    await catalog.WarnAsync(current, $"Push of {push.Image} not deployed: {reason}", cancellationToken);
+                    return new CanaryReport(current.Namespace, current.Name, CanaryOutcome.Skipped, container.Name, container.Image, null, reason);
             }
 
             var reread = await catalog.GetAsync(current.Namespace, current.Name, cancellationToken);

@@ -89,6 +89,7 @@ public sealed class KubernetesCanaryCatalogTests
     {
         var api = new StubApi();
         api.Deployment("test", "podinfo", "41", Image);
+        api.Deployment("test", "podinfo-primary", "7", Image);
         var target = Target("41");
         var pushedAt = new DateTimeOffset(2026, 11, 20, 10, 15, 2, TimeSpan.Zero);
 
@@ -109,6 +110,7 @@ public sealed class KubernetesCanaryCatalogTests
     public async Task SetImageAsync_ApiServerRefuses_ReturnsTypedOutcome(HttpStatusCode status, ImagePatchOutcome expected)
     {
         var api = new StubApi { PatchStatus = status };
+        api.Deployment("test", "podinfo-primary", "7", Image);
 
         var outcome = await Catalog(api).SetImageAsync(Target("41"), "podinfo", Image, DateTimeOffset.UnixEpoch, CancellationToken.None);
 
@@ -119,11 +121,26 @@ public sealed class KubernetesCanaryCatalogTests
     public async Task SetImageAsync_ApiServerUnavailable_ThrowsATransientFailure()
     {
         var api = new StubApi { PatchStatus = HttpStatusCode.ServiceUnavailable };
+        api.Deployment("test", "podinfo-primary", "7", Image);
 
         var e = await Assert.ThrowsAsync<HttpOperationException>(
             () => Catalog(api).SetImageAsync(Target("41"), "podinfo", Image, DateTimeOffset.UnixEpoch, CancellationToken.None));
 
         Assert.True(TransientFailures.IsTransient(e, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SetImageAsync_PrimaryDeploymentMissing_IsUninitialisedAndPatchesNothing()
+    {
+        // The Canary's phase may say initialised while its primary was deleted since: a push must not reach the target.
+        var api = new StubApi();
+        api.Deployment("test", "podinfo", "41", Image);
+
+        var outcome = await Catalog(api).SetImageAsync(Target("41"), "podinfo", "contosoacr.azurecr.io/podinfo:6.0.1", DateTimeOffset.UnixEpoch, CancellationToken.None);
+
+        Assert.Equal(ImagePatchOutcome.Uninitialised, outcome);
+        Assert.DoesNotContain(api.Requests, r => r.Method == HttpMethod.Patch);
+        Assert.Contains(api.Requests, r => r.Method == HttpMethod.Get && r.PathAndQuery.StartsWith("/apis/apps/v1/namespaces/test/deployments/podinfo-primary", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -410,6 +410,23 @@ public sealed class RegistryWebhookTests
         Assert.Equal(["other"], harness.Scheduler.Signals.Select(s => s.Name));
     }
 
+    [Fact]
+    public async Task HandleAsync_CanaryWhosePrimaryWasDeleted_IsNotPatched_AndTheCanaryGetsAWarningNamingThePrimary()
+    {
+        var harness = new RegistryHarness();
+        harness.Catalog.Add("test", "podinfo", Repo + ":6.0.0").WithoutPrimary("test", "podinfo");
+
+        var response = await harness.SendAsync(Post(EventGridPush));
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal(Repo + ":6.0.0", harness.Catalog.Image("test", "podinfo"));
+        var skipped = Assert.Single(Assert.Single(Report(response).Events).Canaries);
+        Assert.Equal(CanaryOutcome.Skipped, skipped.Outcome);
+        Assert.Contains("podinfo-primary.test does not exist", skipped.Reason, StringComparison.Ordinal);
+        Assert.Contains("podinfo-primary.test", Assert.Single(harness.Catalog.Warnings).Message, StringComparison.Ordinal);
+        Assert.Empty(harness.Scheduler.Signals);
+    }
+
     [Theory]
     [InlineData("\"id\": \"\",")]
     [InlineData("\"id\": \"   \",")]

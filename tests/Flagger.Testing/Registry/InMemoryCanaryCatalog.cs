@@ -99,6 +99,17 @@ public sealed class InMemoryCanaryCatalog : ICanaryCatalog
     /// <summary>Warning Events recorded on canaries, as (namespace, name, message).</summary>
     public List<(string Namespace, string Name, string Message)> Warnings { get; } = [];
 
+    /// <summary>Deletes the primary Deployment: the catalog refuses to patch the target (<see cref="ImagePatchOutcome.Uninitialised"/>).</summary>
+    public InMemoryCanaryCatalog WithoutPrimary(string @namespace, string name)
+    {
+        lock (_lock)
+        {
+            _entries[(@namespace, name)] = _entries[(@namespace, name)] with { PrimaryMissing = true };
+        }
+
+        return this;
+    }
+
     /// <summary>Marks a canary's target as one a push may not reach (an invalid or uninitialised Canary).</summary>
     public InMemoryCanaryCatalog Block(string @namespace, string name, string reason)
     {
@@ -135,6 +146,11 @@ public sealed class InMemoryCanaryCatalog : ICanaryCatalog
                 return Task.FromResult(ImagePatchOutcome.NotFound);
             }
 
+            if (entry.PrimaryMissing)
+            {
+                return Task.FromResult(ImagePatchOutcome.Uninitialised);
+            }
+
             if (entry.ResourceVersion != target.ResourceVersion)
             {
                 return Task.FromResult(ImagePatchOutcome.Conflict);
@@ -164,6 +180,8 @@ public sealed class InMemoryCanaryCatalog : ICanaryCatalog
         DateTimeOffset? LastPushAt)
     {
         public string? Blocked { get; init; }
+
+        public bool PrimaryMissing { get; init; }
     }
 }
 
