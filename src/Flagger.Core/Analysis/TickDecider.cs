@@ -65,6 +65,8 @@ internal sealed class TickDecider
             return;
         }
 
+        NoteTargetUsability();
+
         if (_canary.Metadata.Generation is { } generation && _status.ObservedGeneration != generation)
         {
             Update(s => s with { ObservedGeneration = generation });
@@ -293,6 +295,16 @@ internal sealed class TickDecider
         }
 
         return validation.IsValid;
+    }
+
+    /// <summary>Keeps the TargetUsable condition in step with the workload on every tick, due or not (the Event waits for a due one).</summary>
+    private void NoteTargetUsability()
+    {
+        var current = _status.Conditions?.FirstOrDefault(c => c.Type == TargetCondition.Type);
+        if (TargetCondition.For(Workload.Problem, current, _observation.Now) is { } condition && !ReferenceEquals(condition, current))
+        {
+            Update(s => s with { Conditions = CanaryConditions.Merge(s.Conditions, condition) });
+        }
     }
 
     /// <summary>Steps 7–13: the primary must be ready before traffic is put on it. True when the tick goes on.</summary>

@@ -26,6 +26,37 @@ public sealed class ValidationInTickTests
     }
 
     [Fact]
+    public async Task MissingTarget_GetsATargetUsableConditionAndAnEventNamingIt_ThenTrueOnceItExists()
+    {
+        var world = Podinfo.World(Podinfo.Canary());
+        world.TargetProblem = "deployment podinfo.test not found";
+
+        await world.TicksAsync(2);
+
+        var condition = Assert.Single(world.Status.Conditions!, c => c.Type == TargetCondition.Type);
+        Assert.Equal(("False", "TargetUnusable", "deployment podinfo.test not found"), (condition.Status, condition.Reason, condition.Message));
+        Assert.Contains(world.Events, e => e.Severity == EventSeverity.Warning && e.Message == "deployment podinfo.test not found");
+        Assert.Null(world.Primary);
+
+        world.TargetProblem = null;
+        await world.TicksAsync(3);
+
+        Assert.Equal(CanaryPhase.Initialized, world.Phase);
+        Assert.Equal(("True", "TargetUsable"), world.Status.Conditions!.Where(c => c.Type == TargetCondition.Type).Select(c => (c.Status, c.Reason)).Single());
+    }
+
+    [Fact]
+    public async Task UsableTarget_NeverGetsATargetUsableCondition()
+    {
+        var world = Podinfo.World(Podinfo.Canary());
+
+        await world.TicksAsync(3);
+
+        Assert.Equal(CanaryPhase.Initialized, world.Phase);
+        Assert.DoesNotContain(world.Status.Conditions!, c => c.Type == TargetCondition.Type);
+    }
+
+    [Fact]
     public async Task InvalidCanary_FixedSpec_InitializesAndKeepsBothConditions()
     {
         var world = Podinfo.World(InvalidCanary());

@@ -141,8 +141,16 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
     public Task<Canary?> GetCanaryAsync(string @namespace, string name, CancellationToken cancellationToken) =>
         Task.FromResult(Canary.Metadata.NamespaceProperty == @namespace && Canary.Metadata.Name == name ? Canary : null);
 
+    /// <summary>When set, the target cannot be used (a missing Deployment, say): the observation reports this problem.</summary>
+    public string? TargetProblem { get; set; }
+
     public Task<WorkloadObservation> SyncWorkloadAsync(Canary canary, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (TargetProblem is { } problem)
+        {
+            return Task.FromResult(WorkloadObservation.Unusable(problem));
+        }
+
         Settle(Target);
         if (Primary is null)
         {
