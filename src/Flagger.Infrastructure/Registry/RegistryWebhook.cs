@@ -65,6 +65,7 @@ public sealed class RegistryWebhook(
     private async Task<RegistryResponse> HandleEventsAsync(IReadOnlyList<RegistryEvent> events, CancellationToken cancellationToken)
     {
         var reports = new List<EventReport>(events.Count);
+        var listing = new Listing(catalog);
         foreach (var e in events)
         {
             if (e.Push is not { } push)
@@ -76,7 +77,7 @@ public sealed class RegistryWebhook(
             var canaries = new List<CanaryReport>();
             try
             {
-                var complete = await DeployAsync(push, canaries, cancellationToken);
+                var complete = await DeployAsync(push, listing, canaries, cancellationToken);
                 if (!complete)
                 {
                     reports.Add(new EventReport(e.Id, e.Type, EventOutcome.Failed, $"the target kept changing during {PatchAttempts} attempts", push.Image, canaries));
@@ -109,17 +110,12 @@ public sealed class RegistryWebhook(
     }
 
     /// <summary>Applies one push to every owned canary running its repository. False when a target kept changing.</summary>
-    private async Task<bool> DeployAsync(ImagePush push, List<CanaryReport> reports, CancellationToken cancellationToken)
+    private async Task<bool> DeployAsync(ImagePush push, Listing listing, List<CanaryReport> reports, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var complete = true;
-        foreach (var target in await catalog.ListAsync(cancellationToken))
+        foreach (var target in await listing.RunningAsync(push, settings, cancellationToken))
         {
-            if (!settings.Watches(target.Namespace) || FindContainer(target, push) is null)
-            {
-                continue;
-            }
-
             if (target.Blocked is { } blocked)
             {
                 Logs.ImageBlocked(logger, push.Image, push.EventId, target.Namespace, target.Name, blocked);
@@ -130,6 +126,10 @@ public sealed class RegistryWebhook(
 
             var report = await DeployToAsync(target, push, cancellationToken);
             complete &= report is not null;
+            if (report?.Outcome is not (CanaryOutcome.Unchanged or CanaryOutcome.Refused))
+            {
+                listing.Changed(target);
+            }
 
             reports.Add(report ?? new CanaryReport(target.Namespace, target.Name, CanaryOutcome.Failed, null, null, push.Image, "the target kept changing"));
         }
@@ -182,6 +182,54 @@ public sealed class RegistryWebhook(
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The catalog as one delivery sees it: listed once, however many events the delivery holds (a batch of
+    /// 1,000 events used to list every Canary and Deployment 1,000 times). A target this delivery may have
+    /// changed is read again before a later event of the same repository uses it.
+    /// </summary>
+    private sealed class Listing(ICanaryCatalog catalog)
+    {
+        private readonly HashSet<(string Namespace, string Name)> _changed = [];
+        private List<CanaryTarget>? _targets;
+
+        /// <summary>The watched targets with a container of the pushed repository, fresh where this delivery changed them.</summary>
+        public async Task<IReadOnlyList<CanaryTarget>> RunningAsync(ImagePush push, RegistryOptions settings, CancellationToken cancellationToken)
+        {
+            _targets ??= [.. await catalog.ListAsync(cancellationToken)];
+            var running = new List<CanaryTarget>();
+            for (var i = 0; i < _targets.Count; i++)
+            {
+                var target = _targets[i];
+                if (!settings.Watches(target.Namespace) || FindContainer(target, push) is null)
+                {
+                    continue;
+                }
+
+                if (_changed.Remove((target.Namespace, target.Name)))
+                {
+                    if (await catalog.GetAsync(target.Namespace, target.Name, cancellationToken) is not { } fresh)
+                    {
+                        // Gone: so it stays for the later events of this delivery too.
+                        _changed.Add((target.Namespace, target.Name));
+                        continue;
+                    }
+
+                    _targets[i] = target = fresh;
+                    if (FindContainer(target, push) is null)
+                    {
+                        continue;
+                    }
+                }
+
+                running.Add(target);
+            }
+
+            return running;
+        }
+
+        public void Changed(CanaryTarget target) => _changed.Add((target.Namespace, target.Name));
     }
 
     private static TargetContainer? FindContainer(CanaryTarget target, ImagePush push)

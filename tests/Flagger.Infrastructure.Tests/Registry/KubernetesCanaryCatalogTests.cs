@@ -39,6 +39,25 @@ public sealed class KubernetesCanaryCatalogTests
     }
 
     [Fact]
+    public async Task ListAsync_ManyCanaries_ReadsTheirDeploymentsWithOneListPerNamespace()
+    {
+        var api = new StubApi();
+        for (var i = 0; i < 20; i++)
+        {
+            api.Canary(i % 2 == 0 ? "a" : "b", $"c{i}", $"app{i}");
+            api.Deployment(i % 2 == 0 ? "a" : "b", $"app{i}", $"{i}", Image);
+        }
+
+        var targets = await Catalog(api).ListAsync(CancellationToken.None);
+
+        Assert.Equal(20, targets.Count);
+        Assert.All(targets, t => Assert.Equal(t.Name.Replace("c", "", StringComparison.Ordinal), t.ResourceVersion));
+        Assert.Equal(
+            ["/apis/flagger.app/v1beta1/canaries", "/apis/apps/v1/namespaces/a/deployments", "/apis/apps/v1/namespaces/b/deployments"],
+            api.Requests.Select(r => r.PathAndQuery.Split('?')[0]));
+    }
+
+    [Fact]
     public async Task ListAsync_WatchedNamespaces_ListsEachNamespaceOnly()
     {
         var api = new StubApi();
@@ -244,6 +263,12 @@ public sealed class KubernetesCanaryCatalogTests
                 var ns = path.Contains("/namespaces/", StringComparison.Ordinal) ? path.Split('/')[5] : null;
                 var items = new JsonArray(_canaries.Where(c => ns is null || c["metadata"]!["namespace"]!.GetValue<string>() == ns).Select(c => (JsonNode)c.DeepClone()).ToArray());
                 return Json(HttpStatusCode.OK, new JsonObject { ["apiVersion"] = "flagger.app/v1beta1", ["kind"] = "CanaryList", ["metadata"] = new JsonObject(), ["items"] = items });
+            }
+
+            if (path.EndsWith("/deployments", StringComparison.Ordinal))
+            {
+                var items = new JsonArray(_deployments.Where(d => d.Key.StartsWith(path + "/", StringComparison.Ordinal)).Select(d => (JsonNode)d.Value.DeepClone()).ToArray());
+                return Json(HttpStatusCode.OK, new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = "DeploymentList", ["metadata"] = new JsonObject(), ["items"] = items });
             }
 
             return _deployments.TryGetValue(path, out var deployment) ? Json(HttpStatusCode.OK, deployment) : Status(HttpStatusCode.NotFound);

@@ -411,6 +411,27 @@ public sealed class RegistryWebhookTests
     }
 
     [Fact]
+    public async Task HandleAsync_BatchOfPushes_ListsTheCatalogOnce_AndRereadsOnlyATargetItPatchedWhenPushedAgain()
+    {
+        var harness = new RegistryHarness();
+        harness.Catalog.Add("test", "podinfo", Repo + ":6.0.0");
+        harness.Catalog.Add("test", "other", RegistryHost + "/other:1.0.0");
+        var at = new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+        string Event(string id, string tag, int minute, string repository = "podinfo") =>
+            EventGridEvent(id, tag, $"sha256:{minute:D64}", at.AddMinutes(minute), repository: repository).Trim()[1..^1];
+        var batch = $"[{Event("a", "6.0.1", 1)},{Event("b", "1.0.1", 2, "other")},{Event("c", "6.0.2", 3)},{Event("d", "6.0.3", 4)}]";
+
+        var response = await harness.SendAsync(Post(batch));
+
+        Assert.Equal(200, response.Status);
+        Assert.StartsWith(Repo + ":6.0.3@", harness.Catalog.Image("test", "podinfo"), StringComparison.Ordinal);
+        Assert.StartsWith(RegistryHost + "/other:1.0.1@", harness.Catalog.Image("test", "other"), StringComparison.Ordinal);
+        Assert.All(Report(response).Events, e => Assert.Equal(CanaryOutcome.Patched, Assert.Single(e.Canaries).Outcome));
+        // One list for the delivery; podinfo, patched by "a" and "c", is read again before "c" and "d".
+        Assert.Equal((1, 2), harness.Catalog.Reads);
+    }
+
+    [Fact]
     public async Task HandleAsync_CanaryWhosePrimaryWasDeleted_IsNotPatched_AndTheCanaryGetsAWarningNamingThePrimary()
     {
         var harness = new RegistryHarness();

@@ -75,10 +75,14 @@ public sealed class InMemoryCanaryCatalog : ICanaryCatalog
         }
     }
 
+    /// <summary>How often the catalog was listed, and how often one target was read.</summary>
+    public (int Lists, int Gets) Reads { get; private set; }
+
     public Task<IReadOnlyList<CanaryTarget>> ListAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
         {
+            Reads = (Reads.Lists + 1, Reads.Gets);
             if (ListFailures.TryDequeue(out var failure))
             {
                 throw failure;
@@ -92,6 +96,7 @@ public sealed class InMemoryCanaryCatalog : ICanaryCatalog
     {
         lock (_lock)
         {
+            Reads = (Reads.Lists, Reads.Gets + 1);
             return Task.FromResult(_entries.TryGetValue((@namespace, name), out var entry) ? ToTarget((@namespace, name), entry) : null);
         }
     }
