@@ -35,6 +35,7 @@ internal sealed class FaultyParts(InMemoryWorld world, InMemoryRolloutStore stor
 {
     private readonly Dictionary<FaultPart, (int Healthy, int Failing)> _plans = [];
     private readonly Dictionary<FaultPart, int> _failuresOf = [];
+    private readonly Dictionary<FaultPart, int> _callsOf = [];
     private int _failures;
 
     /// <summary>After <paramref name="healthyCalls"/> more calls succeed, the next <paramref name="calls"/> calls to <paramref name="part"/> fail.</summary>
@@ -50,8 +51,12 @@ internal sealed class FaultyParts(InMemoryWorld world, InMemoryRolloutStore stor
     /// <summary>Calls that failed so far.</summary>
     public int Failures => _failures;
 
+    /// <summary>Calls made to <paramref name="part"/> so far (storage writes count under both storage parts).</summary>
+    public int CallsOf(FaultPart part) => _callsOf.GetValueOrDefault(part);
+
     private bool Fails(FaultPart part)
     {
+        _callsOf[part] = CallsOf(part) + 1;
         var (healthy, failing) = _plans.GetValueOrDefault(part);
         if (failing == 0)
         {
