@@ -1,8 +1,7 @@
-using Flagger.Rollouts;
+using Flagger.Functions;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
-builder.ConfigureFunctionsWebApplication();
-builder.Services.AddFlagger();
+builder.ConfigureFlagger();
 builder.Build().Run();

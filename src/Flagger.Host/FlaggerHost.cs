@@ -1,5 +1,6 @@
 using Flagger.Core.Ports;
 using Flagger.Rollouts;
+using Flagger.Rollouts.Api;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ public static class FlaggerHost
     public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.Logging.AddFilter(RequestLog.HostingDiagnostics, LogLevel.Warning);
+        builder.Logging.HoldBackRequestLines();
         configure?.Invoke(builder);
         ApiKeyPolicy.EnsureKeyOrLoopback(builder.Configuration);
         var sandbox = await SandboxMode.StartIfDefaultAsync(builder, cancellationToken);

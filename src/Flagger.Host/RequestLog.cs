@@ -6,9 +6,6 @@ namespace Flagger.Host;
 /// </summary>
 public static partial class RequestLog
 {
-    /// <summary>ASP.NET Core's own request lines, held back below Warning.</summary>
-    public const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
-
     private static readonly HashSet<string> s_secretParameters = new(StringComparer.OrdinalIgnoreCase)
     {
         "code", "key", "token", "access_token", "sig", "signature", "secret", "password", "continuationToken",

@@ -43,6 +43,19 @@ public sealed class CompositionTests
     }
 
     [Fact]
+    public void TheWorker_HoldsBackAspNetCoreRequestLines_WhichShowTheFunctionsKey()
+    {
+        var builder = Microsoft.Azure.Functions.Worker.Builder.FunctionsApplication.CreateBuilder([]);
+        builder.ConfigureFlagger();
+        using var host = builder.Build();
+
+        var requests = host.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger(Rollouts.Api.RequestLines.Category);
+
+        Assert.False(requests.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information));
+        Assert.True(requests.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Warning));
+    }
+
+    [Fact]
     public void AddFlagger_WithoutAStateStore_FailsAtStartNamingTheSetting()
     {
         var builder = Host.CreateApplicationBuilder();
