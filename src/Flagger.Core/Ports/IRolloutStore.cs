@@ -15,9 +15,9 @@ public interface IRolloutStore
     Task<IReadOnlyList<CanaryCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Saves unless a checkpoint with a higher sequence is already stored. True when written. An equal sequence is
-    /// replaced: a stepping tick writes its checkpoint twice, once to reserve its step before any side effect and
-    /// once with the result after them.
+    /// Saves over a lower sequence, or over the same sequence while that one is only <see cref="CanaryCheckpoint.Reserved"/>;
+    /// true when written. A tick writes its checkpoint twice: reserved before any side effect (a refusal means the
+    /// tick is already committed: a replay) and committed after them.
     /// </summary>
     Task<bool> SaveCheckpointAsync(CanaryCheckpoint checkpoint, CancellationToken cancellationToken);
 
@@ -54,8 +54,8 @@ public sealed record CanaryCheckpoint(
     public long AppliedOperations { get; init; }
 
     /// <summary>
-    /// The tick of this sequence reserved its step (<see cref="LastStepAt"/>) but has not recorded its result: the
-    /// rest is as before that tick, and the next tick takes this sequence again.
+    /// The tick of this sequence began (its step's time in <see cref="LastStepAt"/> when it steps) but has not
+    /// committed: the rest is as before that tick, and the next tick takes this sequence again.
     /// </summary>
     public bool Reserved { get; init; }
 }

@@ -43,7 +43,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
     };
 
     private static readonly string[] s_keyColumns = ["PartitionKey", "RowKey"];
-    private static readonly string[] s_sequenceColumn = ["Sequence"];
+    private static readonly string[] s_sequenceColumn = ["Sequence", "Reserved"];
 
     private readonly TableClient _canaries;
     private readonly TableClient _history;
@@ -74,7 +74,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
             }
 
             var checkpoint = ToCheckpoint(entity);
-            _versions[(@namespace, name)] = new StoredVersion(entity.ETag, checkpoint.Sequence);
+            _versions[(@namespace, name)] = new StoredVersion(entity.ETag, checkpoint.Sequence, checkpoint.Reserved);
             return checkpoint;
         }, cancellationToken);
 
@@ -98,7 +98,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
         {
             // Steady state costs one transaction: the version this process wrote last is still the stored one,
             // which the ETag proves. A refusal is never decided from the cache, only from a fresh read.
-            if (_versions.TryGetValue(key, out var known) && known.Sequence <= checkpoint.Sequence)
+            if (_versions.TryGetValue(key, out var known) && Replaces(checkpoint, known.Sequence, known.Reserved))
             {
                 if (await TryReplaceAsync(entity, known.ETag, checkpoint, cancellationToken))
                 {
@@ -115,7 +115,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
                     try
                     {
                         var added = await _canaries.AddEntityAsync(entity, cancellationToken);
-                        Remember(key, added.Headers.ETag, checkpoint.Sequence);
+                        Remember(key, added.Headers.ETag, checkpoint);
                         return true;
                     }
                     catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Conflict)
@@ -126,8 +126,9 @@ public sealed partial class TableRolloutStore : IRolloutStore
                 }
 
                 var storedSequence = current.GetInt64("Sequence") ?? long.MinValue;
-                _versions[key] = new StoredVersion(current.ETag, storedSequence);
-                if (storedSequence > checkpoint.Sequence)
+                var storedReserved = current.GetBoolean("Reserved") ?? false;
+                _versions[key] = new StoredVersion(current.ETag, storedSequence, storedReserved);
+                if (!Replaces(checkpoint, storedSequence, storedReserved))
                 {
                     LogStaleCheckpoint(_logger, checkpoint.Namespace, checkpoint.Name, checkpoint.Sequence, storedSequence);
                     return false;
@@ -288,7 +289,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
         try
         {
             var updated = await _canaries.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken);
-            Remember(key, updated.Headers.ETag, checkpoint.Sequence);
+            Remember(key, updated.Headers.ETag, checkpoint);
             return true;
         }
         catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
@@ -298,11 +299,15 @@ public sealed partial class TableRolloutStore : IRolloutStore
         }
     }
 
-    private void Remember((string Namespace, string Name) key, ETag? etag, long sequence)
+    /// <summary>A later sequence, or the same one over its tick's reservation (never over its commit).</summary>
+    private static bool Replaces(CanaryCheckpoint checkpoint, long storedSequence, bool storedReserved) =>
+        checkpoint.Sequence > storedSequence || (checkpoint.Sequence == storedSequence && storedReserved);
+
+    private void Remember((string Namespace, string Name) key, ETag? etag, CanaryCheckpoint checkpoint)
     {
         if (etag is { } known)
         {
-            _versions[key] = new StoredVersion(known, sequence);
+            _versions[key] = new StoredVersion(known, checkpoint.Sequence, checkpoint.Reserved);
         }
         else
         {
@@ -446,7 +451,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Checkpoint {CanaryNamespace}/{CanaryName} sequence {Sequence}: lost a write race (attempt {Attempt}), re-reading")]
     private static partial void LogRaceLost(ILogger logger, string canaryNamespace, string canaryName, long sequence, int attempt);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Checkpoint {CanaryNamespace}/{CanaryName} sequence {Sequence} not saved: the later sequence {StoredSequence} is already stored")]
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Checkpoint {CanaryNamespace}/{CanaryName} sequence {Sequence} not saved: sequence {StoredSequence} is already stored (committed)")]
     private static partial void LogStaleCheckpoint(ILogger logger, string canaryNamespace, string canaryName, long sequence, long storedSequence);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Table Storage unavailable: could not {Operation}")]
@@ -455,5 +460,5 @@ public sealed partial class TableRolloutStore : IRolloutStore
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Pruned {HistoryRows} history rows before {HistoryBefore} and {DeliveryRows} deliveries before {DeliveriesBefore}")]
     private static partial void LogPruned(ILogger logger, int historyRows, DateTimeOffset historyBefore, int deliveryRows, DateTimeOffset deliveriesBefore);
 
-    private readonly record struct StoredVersion(ETag ETag, long Sequence);
+    private readonly record struct StoredVersion(ETag ETag, long Sequence, bool Reserved);
 }

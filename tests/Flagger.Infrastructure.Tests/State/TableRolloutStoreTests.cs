@@ -133,18 +133,38 @@ public sealed class TableRolloutStoreTests(AzuriteFixture azurite, ITestOutputHe
     }
 
     [Fact]
-    public async Task SaveCheckpoint_SameSequence_ReplacesTheRow_FromThisWriterAndFromAFreshOne()
+    public async Task SaveCheckpoint_SameSequence_ReplacesAReservationOnly_FromThisWriterAndFromAFreshOne()
     {
-        // A stepping tick reserves its step, then writes its result under the same sequence.
+        // A tick begins (reserved), then commits under the same sequence; a replay's begin is refused.
         var store = azurite.CreateStore(_prefix);
-        Assert.True(await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 5), default));
+        var reserved = StateSamples.Checkpoint(Ns, "podinfo", 6) with { };
+        Assert.True(reserved.Reserved);
+        Assert.True(await store.SaveCheckpointAsync(reserved, default));
+        Assert.True(await store.SaveCheckpointAsync(reserved, default));
 
-        Assert.True(await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 5, StateSamples.Status(CanaryPhase.Failed)), default));
-        Assert.Equal(CanaryPhase.Failed, (await store.GetCheckpointAsync(Ns, "podinfo", default))?.Status.Phase);
+        var committed = StateSamples.Checkpoint(Ns, "podinfo", 6, StateSamples.Status(CanaryPhase.Failed)) with { Reserved = false };
+        Assert.True(await store.SaveCheckpointAsync(committed, default));
+        Assert.Equal((CanaryPhase.Failed, false), await PhaseAndReservedAsync(store));
 
-        Assert.True(await azurite.CreateStore(_prefix).SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 5, StateSamples.Status(CanaryPhase.Succeeded)), default));
-        Assert.Equal(CanaryPhase.Succeeded, (await store.GetCheckpointAsync(Ns, "podinfo", default))?.Status.Phase);
+        Assert.False(await store.SaveCheckpointAsync(reserved, default));
+        Assert.False(await azurite.CreateStore(_prefix).SaveCheckpointAsync(reserved, default));
+        Assert.False(await azurite.CreateStore(_prefix).SaveCheckpointAsync(committed with { Status = StateSamples.Status(CanaryPhase.Succeeded) }, default));
+        Assert.Equal((CanaryPhase.Failed, false), await PhaseAndReservedAsync(azurite.CreateStore(_prefix)));
     }
+
+    [Fact]
+    public async Task SaveCheckpoint_SameSequenceReservedByAnotherWriter_IsReplacedByAFreshOne()
+    {
+        Assert.True(await azurite.CreateStore(_prefix).SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 6), default));
+
+        var committed = StateSamples.Checkpoint(Ns, "podinfo", 6, StateSamples.Status(CanaryPhase.Succeeded)) with { Reserved = false };
+        Assert.True(await azurite.CreateStore(_prefix).SaveCheckpointAsync(committed, default));
+
+        Assert.Equal((CanaryPhase.Succeeded, false), await PhaseAndReservedAsync(azurite.CreateStore(_prefix)));
+    }
+
+    private static async Task<(CanaryPhase? Phase, bool Reserved)> PhaseAndReservedAsync(Flagger.Core.Ports.IRolloutStore store) =>
+        (await store.GetCheckpointAsync(Ns, "podinfo", default)) is { } stored ? (stored.Status.Phase, stored.Reserved) : (null, false);
 
     [Fact]
     public async Task DeleteCheckpoint_ByOtherWriter_AllowsTheCanaryToStartAgainFromSequenceOne()

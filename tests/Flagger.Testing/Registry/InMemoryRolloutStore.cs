@@ -48,7 +48,7 @@ public sealed class InMemoryRolloutStore : IRolloutStore
         lock (_lock)
         {
             var key = (checkpoint.Namespace, checkpoint.Name);
-            if (_checkpoints.TryGetValue(key, out var stored) && stored.Sequence > checkpoint.Sequence)
+            if (_checkpoints.TryGetValue(key, out var stored) && (stored.Sequence > checkpoint.Sequence || (stored.Sequence == checkpoint.Sequence && !stored.Reserved)))
             {
                 return Task.FromResult(false);
             }
