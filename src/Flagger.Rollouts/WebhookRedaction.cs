@@ -61,14 +61,18 @@ public static class WebhookRedaction
             return null;
         }
 
-        var byName = (live!.Analysis.Webhooks ?? []).ToLookup(w => w.Name, StringComparer.Ordinal);
+        // By name and type, the n-th of a kind taking the n-th live one: nothing stops two hooks sharing a name.
+        var byKind = (live!.Analysis.Webhooks ?? []).ToLookup(Kind);
         var stages = new List<CheckStage>(plan.Stages.Count);
         foreach (var stage in plan.Stages)
         {
             var webhooks = new List<CanaryWebhook>(stage.Webhooks.Count);
+            var seen = new Dictionary<(string, string), int>();
             foreach (var webhook in stage.Webhooks)
             {
-                if (byName[webhook.Name].FirstOrDefault(w => WebhookType.Normalize(w.Type) == WebhookType.Normalize(webhook.Type)) is not { } restored)
+                var kind = Kind(webhook);
+                var nth = seen[kind] = seen.GetValueOrDefault(kind) + 1;
+                if (byKind[kind].ElementAtOrDefault(nth - 1) is not { } restored)
                 {
                     return null;
                 }
@@ -81,6 +85,8 @@ public static class WebhookRedaction
 
         return new CheckPlan(stages);
     }
+
+    private static (string Name, string Type) Kind(CanaryWebhook webhook) => (webhook.Name, WebhookType.Normalize(webhook.Type));
 
     private static bool IsSameGeneration(Canary redacted, Canary? live) =>
         live is not null && live.Metadata.Uid == redacted.Metadata.Uid && live.Metadata.Generation == redacted.Metadata.Generation;
