@@ -4,6 +4,7 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using Flagger.Infrastructure.Registry;
 using Flagger.Sandbox.Kubernetes;
+using Flagger.Testing.Kubernetes;
 using Flagger.Testing.Registry;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -39,8 +40,8 @@ public class RegistryAtScaleBenchmarks
         for (var i = 0; i < Canaries; i++)
         {
             var image = $"{Host}/app{i}:1.0.0";
-            _server.Seed(Deployment($"app{i}", ns, image));
-            _server.Seed(Deployment($"app{i}-primary", ns, image));
+            _server.Seed(TestDeployments.Of(ns, $"app{i}", new V1Container { Name = "app", Image = image }));
+            _server.Seed(TestDeployments.Of(ns, $"app{i}-primary", new V1Container { Name = "app", Image = image }));
             _server.Seed(System.Text.Json.Nodes.JsonNode.Parse($$"""
                 {
                   "apiVersion": "flagger.app/v1beta1", "kind": "Canary",
@@ -103,22 +104,6 @@ public class RegistryAtScaleBenchmarks
           "dataVersion": "1.0", "metadataVersion": "1"
         }
         """;
-
-    private static V1Deployment Deployment(string name, string ns, string image) => new()
-    {
-        ApiVersion = "apps/v1",
-        Kind = "Deployment",
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
-        Spec = new V1DeploymentSpec
-        {
-            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = name } },
-            Template = new V1PodTemplateSpec
-            {
-                Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = name } },
-                Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = image }] },
-            },
-        },
-    };
 
     private sealed class PercentilesConfig : ManualConfig
     {

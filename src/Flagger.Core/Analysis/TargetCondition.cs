@@ -23,19 +23,6 @@ public static class TargetCondition
         var (status, reason, message) = problem is null
             ? ("True", "TargetUsable", "The target workload is usable.")
             : ("False", "TargetUnusable", problem);
-        if (current is not null && current.Status == status && current.Reason == reason && current.Message == message)
-        {
-            return current;
-        }
-
-        return new CanaryCondition
-        {
-            Type = Type,
-            Status = status,
-            Reason = reason,
-            Message = message,
-            LastUpdateTime = now,
-            LastTransitionTime = current is not null && current.Status == status ? current.LastTransitionTime : now,
-        };
+        return CanaryConditions.Next(Type, status, reason, message, current, now);
     }
 }

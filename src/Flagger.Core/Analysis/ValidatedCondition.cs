@@ -19,19 +19,6 @@ public static class ValidatedCondition
             _ => ("True", "Valid", "The canary spec is valid."),
         };
 
-        if (current is not null && current.Status == status && current.Reason == reason && current.Message == message)
-        {
-            return current;
-        }
-
-        return new CanaryCondition
-        {
-            Type = Type,
-            Status = status,
-            Reason = reason,
-            Message = message,
-            LastUpdateTime = now,
-            LastTransitionTime = current is not null && current.Status == status ? current.LastTransitionTime : now,
-        };
+        return CanaryConditions.Next(Type, status, reason, message, current, now);
     }
 }

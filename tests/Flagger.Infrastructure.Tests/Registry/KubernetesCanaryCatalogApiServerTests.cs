@@ -1,11 +1,11 @@
-using Flagger.Testing.Kubernetes;
-using Flagger.Testing.Registry;
-using Microsoft.Extensions.Logging.Abstractions;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Infrastructure.Registry;
 using Flagger.Infrastructure.Tests.Support;
+using Flagger.Testing.Kubernetes;
+using Flagger.Testing.Registry;
 using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Flagger.Infrastructure.Tests.Registry;
@@ -20,8 +20,13 @@ public sealed class KubernetesCanaryCatalogApiServerTests(FakeApiServerFixture f
     {
         var server = fixture.FreshServer();
         var ns = fixture.NewNamespace();
-        server.Seed(Deployment("podinfo", ns));
-        server.Seed(Deployment("podinfo-primary", ns));
+        V1Container[] containers =
+        [
+            new V1Container { Name = "podinfod", Image = "contosoacr.azurecr.io/podinfo:6.0.0", Env = [new V1EnvVar { Name = "LEVEL", Value = "info" }] },
+            new V1Container { Name = "sidecar", Image = "busybox:1.36" },
+        ];
+        server.Seed(TestDeployments.Of(ns, "podinfo", containers));
+        server.Seed(TestDeployments.Of(ns, "podinfo-primary", containers));
         server.Seed(new Canary
         {
             Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = ns, Labels = new Dictionary<string, string> { ["delivery"] = "flagger-functions" } },
@@ -31,29 +36,6 @@ public sealed class KubernetesCanaryCatalogApiServerTests(FakeApiServerFixture f
         var options = Options.Create(new RegistryOptions { WatchNamespaces = ns, LabelSelector = labelSelector });
         return (new KubernetesCanaryCatalog(server.CreateClient(), options, _events, NullLogger<KubernetesCanaryCatalog>.Instance), ns);
     }
-
-    private static V1Deployment Deployment(string name, string ns) => new()
-    {
-        ApiVersion = "apps/v1",
-        Kind = "Deployment",
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
-        Spec = new V1DeploymentSpec
-        {
-            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "podinfo" } },
-            Template = new V1PodTemplateSpec
-            {
-                Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "podinfo" } },
-                Spec = new V1PodSpec
-                {
-                    Containers =
-                    [
-                        new V1Container { Name = "podinfod", Image = "contosoacr.azurecr.io/podinfo:6.0.0", Env = [new V1EnvVar { Name = "LEVEL", Value = "info" }] },
-                        new V1Container { Name = "sidecar", Image = "busybox:1.36" },
-                    ],
-                },
-            },
-        },
-    };
 
     /// <summary>The CRD schema allows a stepWeight the model cannot hold; one such Canary must not hide the others.</summary>
     [Fact]

@@ -188,12 +188,12 @@ public sealed class RegistrySafetyTests(FakeApiServerFixture fixture)
         var image = $"{RegistryHost}/app{i % 2}:1.0.0";
         if (kind != Kind.NoTarget)
         {
-            server.Seed(Deployment(target, ns, image));
+            server.Seed(TestDeployments.Of(ns, target, new V1Container { Name = "app", Image = image }));
         }
 
         if (kind is not (Kind.NoPrimary or Kind.NoTarget or Kind.Uninitialised))
         {
-            server.Seed(Deployment($"{target}-primary", ns, image));
+            server.Seed(TestDeployments.Of(ns, $"{target}-primary", new V1Container { Name = "app", Image = image }));
         }
 
         var canary = new JsonObject
@@ -221,20 +221,4 @@ public sealed class RegistrySafetyTests(FakeApiServerFixture fixture)
         };
         server.Seed(canary);
     }
-
-    private static V1Deployment Deployment(string name, string ns, string image) => new()
-    {
-        ApiVersion = "apps/v1",
-        Kind = "Deployment",
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
-        Spec = new V1DeploymentSpec
-        {
-            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = name } },
-            Template = new V1PodTemplateSpec
-            {
-                Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = name } },
-                Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = image }] },
-            },
-        },
-    };
 }
