@@ -83,7 +83,7 @@ public sealed class RolloutSteps(
             return await OutcomeAsync(canary, canary.Status, lastStepAt, context, "Waiting for the analysis interval", cancellationToken);
         }
 
-        if (decision.Actions.Any(a => a is RunPostRolloutHooks) && WebhookRedaction.HasWebhooks(canary))
+        if (WebhookRedaction.CallsWebhooks(decision, canary))
         {
             var live = await cluster.GetCanaryAsync(ns, name, cancellationToken);
             if (WebhookRedaction.Restore(canary, live) is not { } restored)

@@ -36,9 +36,14 @@ public static class WebhookRedaction
             ? new CheckPlan([.. plan.Stages.Select(s => s with { Webhooks = [.. s.Webhooks.Select(w => Blank(Copy(w)))] })])
             : plan;
 
-    public static bool HasWebhooks(Canary canary) => canary.Analysis.Webhooks is { Count: > 0 };
+    private static bool HasWebhooks(Canary canary) => canary.Analysis.Webhooks is { Count: > 0 };
 
     public static bool HasWebhooks(CheckPlan plan) => plan.Stages.Any(s => s.Webhooks.Count > 0);
+
+    /// <summary>Whether applying <paramref name="decision"/> calls one of the Canary's webhooks: its post-rollout hooks, or its event hooks for an Event.</summary>
+    public static bool CallsWebhooks(TickDecision decision, Canary canary) =>
+        (decision.Actions.Any(a => a is RunPostRolloutHooks) && canary.Analysis.WebhooksOfType(WebhookType.PostRollout).Any()) ||
+        (decision.Actions.Any(a => a is RecordEvent or RunPostRolloutHooks) && canary.Analysis.WebhooksOfType(WebhookType.Event).Any());
 
     /// <summary>The redacted Canary with the webhooks of <paramref name="live"/>; null when the live one is gone or another generation.</summary>
     public static Canary? Restore(Canary redacted, Canary? live)

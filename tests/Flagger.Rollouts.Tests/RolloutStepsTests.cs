@@ -33,12 +33,28 @@ public sealed class RolloutStepsTests
     [
         new CanaryWebhook { Name = "load", Type = WebhookType.Rollout, Url = $"http://hooks.test/load?sig={Secret}", Metadata = new Dictionary<string, string> { ["token"] = Secret } },
         new CanaryWebhook { Name = "notify", Type = WebhookType.PostRollout, Url = $"http://hooks.test/{Secret}/done" },
+        new CanaryWebhook { Name = "events", Type = WebhookType.Event, Url = $"http://hooks.test/events?token={Secret}" },
     ]);
+
+    /// <summary>The event recorder's view: the event hook URL of the Canary each Event was recorded with (the production recorder posts there).</summary>
+    private sealed class EventHookUrls(InMemoryWorld world) : Core.Ports.IEventRecorder
+    {
+        public List<string> Urls { get; } = [];
+
+        public Task RecordAsync(Canary canary, RecordEvent canaryEvent, CancellationToken cancellationToken)
+        {
+            Urls.AddRange(canary.Analysis.WebhooksOfType(WebhookType.Event).Select(w => w.Url));
+            return world.RecordAsync(canary, canaryEvent, cancellationToken);
+        }
+    }
 
     [Fact]
     public async Task ActivityPayloads_CarryNoWebhookUrlOrMetadata_WhileTheHooksAreCalledWithTheirRealOnes()
     {
-        var (steps, world, _) = Create(WithSecretHooks(Podinfo.Canary().WithStepWeight(50)));
+        var world = new InMemoryWorld(WithSecretHooks(Podinfo.Canary().WithStepWeight(50)).Build());
+        var events = new EventHookUrls(world);
+        var steps = new RolloutSteps(
+            new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, events, world), new InMemoryRolloutStore(), new InMemoryOperationInbox());
         var payloads = new List<string>();
         for (var i = 0; i < 3 || (i < 12 && world.Phase != CanaryPhase.Succeeded); i++)
         {
@@ -69,6 +85,8 @@ public sealed class RolloutStepsTests
         Assert.Contains(($"http://hooks.test/load?sig={Secret}", "token"), world.HookTargets.Select(t => (t.Url, t.Metadata?.Keys.Single())));
         Assert.Contains($"http://hooks.test/{Secret}/done", world.HookTargets.Select(t => t.Url));
         Assert.All(world.HookTargets, t => Assert.Contains(Secret, t.Url, StringComparison.Ordinal));
+        Assert.NotEmpty(events.Urls);
+        Assert.All(events.Urls, url => Assert.Equal($"http://hooks.test/events?token={Secret}", url));
     }
 
     [Fact]
