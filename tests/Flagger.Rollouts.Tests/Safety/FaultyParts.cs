@@ -152,7 +152,9 @@ internal sealed class FaultyParts(InMemoryWorld world, InMemoryRolloutStore stor
             : world.MeasureAsync(canary, metric, cancellationToken);
 
     public Task<CheckResult> CheckAvailabilityAsync(Canary canary, CanaryMetric metric, CancellationToken cancellationToken) =>
-        world.CheckAvailabilityAsync(canary, metric, cancellationToken);
+        Fails(FaultPart.Prometheus)
+            ? Task.FromResult(new CheckResult(CheckKind.Provider, metric.Name, CheckVerdict.Failed, "Prometheus at http://prometheus:9090 is unreachable (injected)"))
+            : world.CheckAvailabilityAsync(canary, metric, cancellationToken);
 
     public Task<CanaryCheckpoint?> GetCheckpointAsync(string @namespace, string name, CancellationToken cancellationToken) =>
         Call(FaultPart.Storage, () => store.GetCheckpointAsync(@namespace, name, cancellationToken));
