@@ -16,7 +16,13 @@ public sealed record SweepReport(IReadOnlyList<string> Started, IReadOnlyList<st
 /// canaries; prunes old history and deliveries.
 /// </summary>
 public sealed class CanarySweep(
-    ICanaryCatalog catalog, ICanaryCluster cluster, IRolloutStore store, IOperationInbox inbox, IOptions<StateStoreOptions> state, TimeProvider time)
+    ICanaryCatalog catalog,
+    ICanaryCluster cluster,
+    IRolloutStore store,
+    IOperationInbox inbox,
+    ITickStateReader ticks,
+    IOptions<StateStoreOptions> state,
+    TimeProvider time)
 {
     public async Task<SweepReport> RunAsync(DurableTaskClient client, IRolloutScheduler scheduler, CancellationToken cancellationToken)
     {
@@ -68,9 +74,6 @@ public sealed class CanarySweep(
     }
 
     /// <summary>An operation accepted while the instance was ending (its wake-up had nobody to reach) still waits.</summary>
-    private async Task<bool> HasPendingOperationsAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var applied = (await store.GetCheckpointAsync(@namespace, name, cancellationToken))?.AppliedOperations ?? 0;
-        return (await inbox.PendingAsync(@namespace, name, applied, cancellationToken)).Count > 0;
-    }
+    private async Task<bool> HasPendingOperationsAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        (await ticks.ReadAsync(@namespace, name, cancellationToken)).Pending.Count > 0;
 }

@@ -10,10 +10,17 @@ namespace Flagger.Rollouts;
 /// the checkpoint (reserving its step), acts, records the history, commits the checkpoint, then forgets the
 /// operations it applied and alerts. Apply is idempotent per tick: a committed tick refuses to begin again, so an
 /// activity replayed after a crash never acts or alerts twice, and an attempt that failed before the commit is
-/// completed by the next one. Storage per tick: two reads in observe, and three writes in apply when it acts.
+/// completed by the next one. Storage per tick: one read in observe (the checkpoint and the inbox together), and
+/// three writes in apply when it acts.
 /// </summary>
 public sealed class RolloutSteps(
-    CanaryObserver observer, ICanaryCluster cluster, CheckRunner checks, DecisionApplier applier, IRolloutStore store, IOperationInbox inbox)
+    CanaryObserver observer,
+    ICanaryCluster cluster,
+    CheckRunner checks,
+    DecisionApplier applier,
+    ITickStateReader state,
+    IRolloutStore store,
+    IOperationInbox inbox)
 {
     public async Task<ObserveResult> ObserveAsync(ObserveRequest request, CancellationToken cancellationToken)
     {
@@ -23,11 +30,11 @@ public sealed class RolloutSteps(
             return new ObserveResult(null, null, new TickContext(0, 0, null, TimeSpan.Zero));
         }
 
-        var checkpoint = await store.GetCheckpointAsync(request.Namespace, request.Name, cancellationToken);
-        var applied = checkpoint?.AppliedOperations ?? 0;
-        var rows = await inbox.PendingAsync(request.Namespace, request.Name, 0, cancellationToken);
-        var pending = rows.Where(r => r.Number > applied).ToList();
-        if (pending.Count < rows.Count)
+        var stored = await state.ReadAsync(request.Namespace, request.Name, cancellationToken);
+        var checkpoint = stored.Checkpoint;
+        var applied = stored.Applied;
+        var pending = stored.Pending;
+        if (stored.HoldsApplied)
         {
             // Applied by a committed tick whose trim failed: forget them now (the checkpoint already does).
             await inbox.TrimAsync(request.Namespace, request.Name, applied, cancellationToken);

@@ -13,7 +13,7 @@ namespace Flagger.Rollouts.Tests;
 public sealed class CanarySweepTests
 {
     private static CanarySweep Sweep(RolloutHost host, InMemoryCanaryCatalog catalog) =>
-        new(catalog, host.World, host.Store, host.Inbox, Options.Create(new StateStoreOptions()), TimeProvider.System);
+        new(catalog, host.World, host.Store, host.Inbox, new SeparateTickStateReader(host.Store, host.Inbox), Options.Create(new StateStoreOptions()), TimeProvider.System);
 
     [Fact]
     public async Task RunAsync_NewCanary_StartsItsRollout()

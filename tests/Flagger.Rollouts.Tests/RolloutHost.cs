@@ -1,5 +1,6 @@
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
+using Flagger.Core.Ports;
 using Flagger.Rollouts;
 using Flagger.Testing.Canaries;
 using Flagger.Testing.Registry;
@@ -47,7 +48,7 @@ internal sealed class RolloutHost : IAsyncDisposable
     {
         store ??= new InMemoryRolloutStore();
         var inbox = new InMemoryOperationInbox();
-        var steps = new RolloutSteps(new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store, inbox);
+        var steps = new RolloutSteps(new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), new SeparateTickStateReader(store, inbox), store, inbox);
         RolloutHost? created = null;
         var host = await StartTestHostAsync(registry =>
         {

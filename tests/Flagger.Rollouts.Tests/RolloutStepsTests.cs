@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
+using Flagger.Core.Ports;
 using Flagger.Rollouts;
 using Flagger.Testing.Canaries;
 using Flagger.Testing.Registry;
@@ -14,7 +15,8 @@ public sealed class RolloutStepsTests
     {
         var world = new InMemoryWorld(builder.Build());
         var store = new InMemoryRolloutStore();
-        return (new RolloutSteps(new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store, new InMemoryOperationInbox()), world, store);
+        var inbox = new InMemoryOperationInbox();
+        return (new RolloutSteps(new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), new SeparateTickStateReader(store, inbox), store, inbox), world, store);
     }
 
     private static async Task<TickOutcome> TickAsync(RolloutSteps steps, InMemoryWorld world, Func<ApplyRequest, Task<TickOutcome>>? apply = null)
@@ -53,8 +55,9 @@ public sealed class RolloutStepsTests
     {
         var world = new InMemoryWorld(WithSecretHooks(Podinfo.Canary().WithStepWeight(50)).Build());
         var events = new EventHookUrls(world);
+        var (store, inbox) = (new InMemoryRolloutStore(), new InMemoryOperationInbox());
         var steps = new RolloutSteps(
-            new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, events, world), new InMemoryRolloutStore(), new InMemoryOperationInbox());
+            new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, events, world), new SeparateTickStateReader(store, inbox), store, inbox);
         var payloads = new List<string>();
         for (var i = 0; i < 3 || (i < 12 && world.Phase != CanaryPhase.Succeeded); i++)
         {
@@ -220,7 +223,7 @@ public sealed class RolloutStepsTests
         var world = new InMemoryWorld(Podinfo.Canary().Build());
         var store = new InMemoryRolloutStore();
         var inbox = new InMemoryOperationInbox();
-        var steps = new RolloutSteps(new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), store, inbox);
+        var steps = new RolloutSteps(new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), new SeparateTickStateReader(store, inbox), store, inbox);
         await TickAsync(steps, world);
         await inbox.EnqueueAsync("test", "podinfo", new CanaryOperation(CanaryOperationKind.Pause, "alice", world.Now), CancellationToken.None);
         await inbox.EnqueueAsync("test", "podinfo", new CanaryOperation(CanaryOperationKind.Resume, "bob", world.Now), CancellationToken.None);

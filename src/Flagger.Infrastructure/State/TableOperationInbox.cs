@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -11,35 +10,35 @@ using Microsoft.Extensions.Options;
 namespace Flagger.Infrastructure.State;
 
 /// <summary>
-/// <see cref="IOperationInbox"/> on Table Storage (table <c>Operations</c>). One partition per canary
-/// (<c>namespace.name</c>) holds a <c>counter</c> row and one <c>op-{number}</c> row per operation. An enqueue
-/// is one entity-group transaction (the counter, guarded by its ETag, and the new row), so two replicas
-/// accepting operations at once get distinct, gap-free numbers and neither operation is lost.
+/// <see cref="IOperationInbox"/> on Table Storage, beside the checkpoints in the <c>Canaries</c> table: the
+/// canary's namespace is the partition, and its rows follow its checkpoint's (RowKey the name) in key order:
+/// <c>name!counter</c> and one <c>name!op-{number}</c> per operation (<see cref="CanaryRows"/>). So a tick reads
+/// its checkpoint and its inbox in one query (<see cref="TableRolloutStore.ReadAsync"/>). An enqueue is one
+/// entity-group transaction (the counter, guarded by its ETag, and the new row), so two replicas accepting
+/// operations at once get distinct, gap-free numbers and neither operation is lost.
 /// </summary>
 public sealed class TableOperationInbox(TableServiceClient service, IOptions<StateStoreOptions> options) : IOperationInbox
 {
     /// <summary>An enqueue that loses this many counter races in a row gives up with 503.</summary>
     public const int ConflictAttempts = 16;
 
-    private const string CounterRow = "counter";
-    private const string OperationPrefix = "op-";
-
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    private readonly TableClient _table = service.GetTableClient(options.Value.TablePrefix + "Operations");
-    private readonly Lazy<Task> _created = new(() => service.GetTableClient(options.Value.TablePrefix + "Operations").CreateIfNotExistsAsync());
+    private readonly TableClient _table = service.GetTableClient(options.Value.TablePrefix + CanaryRows.Table);
+    private readonly Lazy<Task> _created = new(() => service.GetTableClient(options.Value.TablePrefix + CanaryRows.Table).CreateIfNotExistsAsync());
 
     public Task<long> EnqueueAsync(string @namespace, string name, CanaryOperation operation, CancellationToken cancellationToken) =>
         GuardAsync($"queue {operation.Kind} for {@namespace}/{name}", async () =>
         {
-            var partition = Partition(@namespace, name);
+            var partition = CanaryRows.Partition(@namespace);
+            var counterRow = CanaryRows.Counter(name);
             for (var attempt = 1; attempt <= ConflictAttempts; attempt++)
             {
-                var counter = await _table.GetEntityIfExistsAsync<TableEntity>(partition, CounterRow, cancellationToken: cancellationToken);
+                var counter = await _table.GetEntityIfExistsAsync<TableEntity>(partition, counterRow, cancellationToken: cancellationToken);
                 var last = counter.HasValue ? counter.Value!.GetInt64("Last") ?? 0 : 0;
                 var number = last + 1;
-                var next = new TableEntity(partition, CounterRow) { ["Last"] = number };
-                var row = new TableEntity(partition, RowKey(number))
+                var next = new TableEntity(partition, counterRow) { ["Last"] = number };
+                var row = new TableEntity(partition, CanaryRows.Operation(name, number))
                 {
                     ["Number"] = number,
                     ["Operation"] = JsonSerializer.Serialize(operation, s_json),
@@ -71,15 +70,13 @@ public sealed class TableOperationInbox(TableServiceClient service, IOptions<Sta
     public Task<IReadOnlyList<QueuedOperation>> PendingAsync(string @namespace, string name, long after, CancellationToken cancellationToken) =>
         GuardAsync($"read the operations of {@namespace}/{name}", async () =>
         {
-            var partition = Partition(@namespace, name);
-            var from = RowKey(after);
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {from} and RowKey lt {OperationPrefix + "~"}");
+            var partition = CanaryRows.Partition(@namespace);
+            var (from, to) = (CanaryRows.Operation(name, after), CanaryRows.OperationsEnd(name));
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {from} and RowKey lt {to}");
             var pending = new List<QueuedOperation>();
             await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
             {
-                var operation = JsonSerializer.Deserialize<CanaryOperation>(entity.GetString("Operation") ?? "null", s_json)
-                    ?? throw new InvalidDataException($"Operation row {entity.PartitionKey}/{entity.RowKey} has no operation.");
-                pending.Add(new QueuedOperation(entity.GetInt64("Number") ?? 0, operation));
+                pending.Add(ToOperation(entity));
             }
 
             return (IReadOnlyList<QueuedOperation>)[.. pending.OrderBy(p => p.Number)];
@@ -88,8 +85,9 @@ public sealed class TableOperationInbox(TableServiceClient service, IOptions<Sta
     public Task TrimAsync(string @namespace, string name, long through, CancellationToken cancellationToken) =>
         GuardAsync($"trim the operations of {@namespace}/{name}", async () =>
         {
-            var partition = Partition(@namespace, name);
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {OperationPrefix} and RowKey le {RowKey(through)}");
+            var partition = CanaryRows.Partition(@namespace);
+            var (from, to) = (CanaryRows.OperationsStart(name), CanaryRows.Operation(name, through));
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {from} and RowKey le {to}");
             var rows = new List<TableTransactionAction>();
             await foreach (var entity in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
             {
@@ -121,9 +119,13 @@ public sealed class TableOperationInbox(TableServiceClient service, IOptions<Sta
             return true;
         }, cancellationToken);
 
-    internal static string RowKey(long number) => OperationPrefix + number.ToString("D19", CultureInfo.InvariantCulture);
-
-    private static string Partition(string @namespace, string name) => TableRolloutStore.HistoryPartition(@namespace, name);
+    /// <summary>An operation row, as <see cref="EnqueueAsync"/> wrote it.</summary>
+    internal static QueuedOperation ToOperation(TableEntity entity)
+    {
+        var operation = JsonSerializer.Deserialize<CanaryOperation>(entity.GetString("Operation") ?? "null", s_json)
+            ?? throw new InvalidDataException($"Operation row {entity.PartitionKey}/{entity.RowKey} has no operation.");
+        return new QueuedOperation(entity.GetInt64("Number") ?? 0, operation);
+    }
 
     private async Task<T> GuardAsync<T>(string what, Func<Task<T>> action, CancellationToken cancellationToken)
     {

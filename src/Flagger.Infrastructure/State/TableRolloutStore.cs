@@ -19,16 +19,18 @@ namespace Flagger.Infrastructure.State;
 /// <see cref="IRolloutStore"/> on Azure Table Storage. Tables (each name prefixed by
 /// <see cref="StateStoreOptions.TablePrefix"/>):
 /// <list type="bullet">
-/// <item><c>Canaries</c>: PartitionKey namespace, RowKey name; one row per canary with Sequence, Phase, weights,
-/// FailedChecks, Iterations, Image, UpdatedAt as plain columns (for queries and humans) and the whole status as
-/// JSON in <c>Status</c> (see <see cref="TextColumns"/> for large values). The JSON is the truth on read.</item>
+/// <item><c>Canaries</c>: PartitionKey namespace, RowKey name; one checkpoint row per canary with Sequence, Phase,
+/// weights, FailedChecks, Iterations, UpdatedAt as plain columns (for queries and humans) and the whole status as
+/// JSON in <c>Status</c> (see <see cref="TextColumns"/> for large values). The JSON is the truth on read. The
+/// canary's operation inbox (<see cref="TableOperationInbox"/>) sits in the rows right after it (<see cref="CanaryRows"/>),
+/// so <see cref="ReadAsync"/> reads a tick's state in one query.</item>
 /// <item><c>History</c>: PartitionKey <c>namespace.name</c>, RowKey the sequence inverted and zero-padded so the
 /// newest tick sorts first; one row per tick, written with upsert so a replayed tick keeps one row.</item>
 /// <item><c>Deliveries</c>: one row per registry event id; the insert's 409 is the duplicate.</item>
 /// </list>
 /// Every write is a single entity operation, so an outage leaves either the old row or the new one.
 /// </summary>
-public sealed partial class TableRolloutStore : IRolloutStore
+public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
 {
     /// <summary>A save that loses this many races in a row gives up (something keeps writing the same canary).</summary>
     public const int ConflictAttempts = 5;
@@ -58,7 +60,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
     {
         _options = options.Value;
         _logger = logger;
-        _canaries = service.GetTableClient(_options.TablePrefix + "Canaries");
+        _canaries = service.GetTableClient(_options.TablePrefix + CanaryRows.Table);
         _history = service.GetTableClient(_options.TablePrefix + "History");
         _deliveries = service.GetTableClient(_options.TablePrefix + "Deliveries");
     }
@@ -78,13 +80,46 @@ public sealed partial class TableRolloutStore : IRolloutStore
             return checkpoint;
         }, cancellationToken);
 
+    /// <summary>One query: the canary's checkpoint and its inbox rows are one key range of its namespace's partition.</summary>
+    public Task<TickState> ReadAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GuardAsync($"read the checkpoint and operations of {@namespace}/{name}", async () =>
+        {
+            var partition = CanaryRows.Partition(@namespace);
+            var (from, to) = CanaryRows.Range(name);
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {to}");
+            CanaryCheckpoint? checkpoint = null;
+            var held = new List<QueuedOperation>();
+            await foreach (var entity in _canaries.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            {
+                if (CanaryRows.IsCheckpoint(entity.RowKey))
+                {
+                    checkpoint = ToCheckpoint(entity);
+                    _versions[(@namespace, name)] = new StoredVersion(entity.ETag, checkpoint.Sequence, checkpoint.Reserved);
+                }
+                else if (CanaryRows.IsOperation(entity.RowKey))
+                {
+                    held.Add(TableOperationInbox.ToOperation(entity));
+                }
+            }
+
+            if (checkpoint is null)
+            {
+                _versions.TryRemove((@namespace, name), out _);
+            }
+
+            return new TickState(checkpoint, [.. held.OrderBy(h => h.Number)]);
+        }, cancellationToken);
+
     public Task<IReadOnlyList<CanaryCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken) =>
         GuardAsync("list checkpoints", async () =>
         {
             var checkpoints = new List<CanaryCheckpoint>();
             await foreach (var entity in _canaries.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
             {
-                checkpoints.Add(ToCheckpoint(entity));
+                if (CanaryRows.IsCheckpoint(entity.RowKey))
+                {
+                    checkpoints.Add(ToCheckpoint(entity));
+                }
             }
 
             return (IReadOnlyList<CanaryCheckpoint>)checkpoints;
@@ -244,7 +279,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
     internal static (string Partition, string Row) DeliveryKey(string eventId)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(eventId));
-        var row = IsValidKey(eventId) && eventId.Length <= 512 ? eventId : "sha256-" + Convert.ToHexStringLower(hash);
+        var row = CanaryRows.IsValidKey(eventId) && eventId.Length <= 512 ? eventId : "sha256-" + Convert.ToHexStringLower(hash);
         return (Convert.ToHexStringLower(hash.AsSpan(0, 1)), row);
     }
 
@@ -436,17 +471,7 @@ public sealed partial class TableRolloutStore : IRolloutStore
     private static IReadOnlyList<T> DeserializeList<T>(string? json) =>
         string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<List<T>>(json, s_json) ?? [];
 
-    /// <summary>Kubernetes names never hold the characters a table key cannot; anything else is a caller bug.</summary>
-    private static string Key(string value)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(value);
-        return IsValidKey(value)
-            ? value
-            : throw new ArgumentException($"'{value}' cannot be a table key: it holds '/', '\\', '#', '?' or a control character.", nameof(value));
-    }
-
-    private static bool IsValidKey(string value) =>
-        !value.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c));
+    private static string Key(string value) => CanaryRows.Key(value);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Checkpoint {CanaryNamespace}/{CanaryName} sequence {Sequence}: lost a write race (attempt {Attempt}), re-reading")]
     private static partial void LogRaceLost(ILogger logger, string canaryNamespace, string canaryName, long sequence, int attempt);

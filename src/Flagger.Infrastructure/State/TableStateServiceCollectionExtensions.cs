@@ -10,7 +10,7 @@ namespace Flagger.Infrastructure.State;
 
 public static class TableStateServiceCollectionExtensions
 {
-    /// <summary>The Table Storage state: <see cref="StateStoreOptions"/> (validated at start), the table client, <see cref="IRolloutStore"/>, <see cref="IOperationInbox"/> and <see cref="IGateStore"/>.</summary>
+    /// <summary>The Table Storage state: <see cref="StateStoreOptions"/> (validated at start), the table client, <see cref="IRolloutStore"/>, <see cref="IOperationInbox"/>, <see cref="ITickStateReader"/> and <see cref="IGateStore"/>.</summary>
     public static IServiceCollection AddTableState(this IServiceCollection services)
     {
         services.AddOptions<StateStoreOptions>()
@@ -21,6 +21,11 @@ public static class TableStateServiceCollectionExtensions
         services.TryAddSingleton<TableRolloutStore>();
         services.TryAddSingleton<IRolloutStore>(provider => provider.GetRequiredService<TableRolloutStore>());
         services.TryAddSingleton<IOperationInbox, TableOperationInbox>();
+        // One query when both are on Table Storage (the inbox rows sit beside the checkpoint); two reads otherwise.
+        services.TryAddSingleton<ITickStateReader>(provider =>
+            provider.GetRequiredService<IRolloutStore>() is TableRolloutStore table && provider.GetRequiredService<IOperationInbox>() is TableOperationInbox
+                ? table
+                : new SeparateTickStateReader(provider.GetRequiredService<IRolloutStore>(), provider.GetRequiredService<IOperationInbox>()));
 
         // Durable gates replace the in-memory ones, whichever was registered first.
         services.RemoveAll<IGateStore>();

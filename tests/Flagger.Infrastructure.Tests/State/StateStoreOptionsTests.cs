@@ -18,10 +18,24 @@ public sealed class StateStoreOptionsTests
         provider.GetRequiredService<IStartupValidator>().Validate();
 
         Assert.IsType<TableRolloutStore>(provider.GetRequiredService<IRolloutStore>());
+        Assert.Same(provider.GetRequiredService<IRolloutStore>(), provider.GetRequiredService<ITickStateReader>());
         var options = provider.GetRequiredService<IOptions<StateStoreOptions>>().Value;
         Assert.Equal("ci42", options.TablePrefix);
         Assert.Equal(TimeSpan.FromDays(14), options.HistoryRetention);
         Assert.Equal(TimeSpan.FromDays(2), options.DeliveryTtl);
+    }
+
+    [Fact]
+    public void AddTableState_AnotherStoreRegisteredFirst_ReadsTheTickStateFromTheStoreAndTheInboxApart()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["StateStore:ConnectionString"] = Azurite }).Build());
+        services.AddLogging();
+        services.AddSingleton<IRolloutStore, Flagger.Testing.Registry.InMemoryRolloutStore>();
+        services.AddTableState();
+        using var provider = services.BuildServiceProvider();
+
+        Assert.IsType<SeparateTickStateReader>(provider.GetRequiredService<ITickStateReader>());
     }
 
     [Theory]

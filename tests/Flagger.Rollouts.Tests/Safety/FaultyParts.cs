@@ -31,8 +31,10 @@ public enum FaultPart
 /// under test classifies them as it would in production.
 /// </summary>
 internal sealed class FaultyParts(InMemoryWorld world, InMemoryRolloutStore store, InMemoryOperationInbox inbox)
-    : ICanaryCluster, ITrafficRouter, IMetricProvider, IRolloutStore, IOperationInbox
+    : ICanaryCluster, ITrafficRouter, IMetricProvider, IRolloutStore, IOperationInbox, ITickStateReader
 {
+    private readonly SeparateTickStateReader _tickState = new(store, inbox);
+
     private readonly Dictionary<FaultPart, (int Healthy, int Failing)> _plans = [];
     private readonly Dictionary<FaultPart, int> _failuresOf = [];
     private readonly Dictionary<FaultPart, int> _callsOf = [];
@@ -158,6 +160,10 @@ internal sealed class FaultyParts(InMemoryWorld world, InMemoryRolloutStore stor
 
     public Task<CanaryCheckpoint?> GetCheckpointAsync(string @namespace, string name, CancellationToken cancellationToken) =>
         Call(FaultPart.Storage, () => store.GetCheckpointAsync(@namespace, name, cancellationToken));
+
+    /// <summary>One storage call, as on Table Storage (one query over the canary's rows).</summary>
+    public Task<TickState> ReadAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        Call(FaultPart.Storage, () => _tickState.ReadAsync(@namespace, name, cancellationToken));
 
     public Task<IReadOnlyList<CanaryCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken) =>
         Call(FaultPart.Storage, () => store.ListCheckpointsAsync(cancellationToken));

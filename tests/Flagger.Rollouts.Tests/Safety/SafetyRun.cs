@@ -58,7 +58,7 @@ internal sealed class SafetyRun
         _world = new InMemoryWorld(canary);
         _faults = new FaultyParts(_world, _store, _inbox);
         _steps = new RolloutSteps(
-            new CanaryObserver(_faults, _faults), _faults, new CheckRunner(_world, _faults), new DecisionApplier(_faults, _faults, _world, _world, _world), _faults, _faults);
+            new CanaryObserver(_faults, _faults), _faults, new CheckRunner(_world, _faults), new DecisionApplier(_faults, _faults, _world, _world, _world), _faults, _faults, _faults);
         _interval = canary.Analysis.GetInterval();
     }
 
