@@ -44,6 +44,11 @@ internal sealed class RolloutHost : IAsyncDisposable
     /// <summary>Every activity execution, in order: the orchestration's cost in billed executions.</summary>
     public List<string> Activities { get; } = [];
 
+    /// <summary>Orchestrator episodes (each run of the orchestrator function, replaying its history): billed executions too.</summary>
+    public int Episodes => _episodes;
+
+    private int _episodes;
+
     public static async Task<RolloutHost> StartAsync(InMemoryWorld world, InMemoryRolloutStore? store = null, Func<RolloutSteps, RolloutSteps>? wrap = null)
     {
         store ??= new InMemoryRolloutStore();
@@ -52,7 +57,11 @@ internal sealed class RolloutHost : IAsyncDisposable
         RolloutHost? created = null;
         var host = await StartTestHostAsync(registry =>
         {
-            registry.AddOrchestratorFunc<RolloutInput, TickOutcome?>(CanaryRollout.Orchestrator, (context, _) => CanaryRollout.RunAsync(context));
+            registry.AddOrchestratorFunc<RolloutInput, TickOutcome?>(CanaryRollout.Orchestrator, (context, _) =>
+            {
+                Interlocked.Increment(ref created!._episodes);
+                return CanaryRollout.RunAsync(context);
+            });
             registry.AddActivityFunc<ObserveRequest, ObserveResult>(CanaryRollout.Observe, (_, request) =>
             {
                 created!.Activities.Add(CanaryRollout.Observe);
