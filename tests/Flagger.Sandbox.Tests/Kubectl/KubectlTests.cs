@@ -71,7 +71,78 @@ public sealed class KubectlTests(FakeApiServerFixture fixture) : IDisposable
             output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Fact]
+    public async Task GetCanaries_PrintsTheCrdColumnsWithTheStatusValues()
+    {
+        _server.Seed(Canary(_ns, "podinfo", phase: "Progressing", weight: 20));
+
+        var output = await _kubectl.OutputOfAsync("get", "canaries", "-n", _ns);
+        var wide = await _kubectl.OutputOfAsync("get", "canaries", "-n", _ns, "-o", "wide");
+
+        Assert.Equal(
+            [["NAME", "STATUS", "WEIGHT", "LASTTRANSITIONTIME"], ["podinfo", "Progressing", "20", "2024-05-01T10:00:00Z"]],
+            Cells(output));
+        Assert.Equal(
+            ["NAME", "STATUS", "WEIGHT", "SUSPENDED", "FAILEDCHECKS", "INTERVAL", "MIRROR", "STEPWEIGHT", "STEPWEIGHTS", "MAXWEIGHT", "LASTTRANSITIONTIME"],
+            Cells(wide)[0]);
+        Assert.Equal(["podinfo", "Progressing", "20", "1", "1m", "10", "50", "2024-05-01T10:00:00Z"], Cells(wide)[1]);
+        Assert.Contains(_server.Requests.All, r => r.Path == $"/apis/flagger.app/v1beta1/namespaces/{_ns}/canaries" && r.StatusCode == 200);
+    }
+
+    [Fact]
+    public async Task GetDeploymentsAndServices_PrintKubeApiserversColumns()
+    {
+        _server.Seed(Objects.Deployment(_ns, "podinfo", replicas: 2));
+        _server.Seed(Service(_ns, "podinfo"));
+
+        var deployments = Cells(await _kubectl.OutputOfAsync("get", "deploy", "-n", _ns, "-o", "wide"));
+        var services = Cells(await _kubectl.OutputOfAsync("get", "svc", "podinfo", "-n", _ns));
+
+        Assert.Equal(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"], deployments[0]);
+        Assert.Equal(["podinfo", "2/2", "2", "2"], deployments[1][..4]);
+        Assert.Equal(["podinfo,sidecar", "ghcr.io/stefanprodan/podinfo:6.0.0,busybox:1.36", "app=podinfo"], deployments[1][5..]);
+        Assert.Equal(["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], services[0]);
+        Assert.Equal(["podinfo", "ClusterIP", "10.96.0.12", "<none>", "9898/TCP"], services[1][..5]);
+    }
+
+    [Fact]
+    public async Task GetEvents_PrintsLastSeenTypeReasonObjectAndMessage()
+    {
+        _server.Seed(Event(_ns, "podinfo.1", "podinfo", "uid-1", "Synced", "Advance podinfo.test canary weight 20"));
+
+        var rows = Cells(await _kubectl.OutputOfAsync("get", "ev", "-n", _ns));
+
+        Assert.Equal(["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows[0]);
+        Assert.Equal(["Normal", "Synced", "canary/podinfo", "Advance", "podinfo.test", "canary", "weight", "20"], rows[1][1..]);
+    }
+
     public void Dispose() => _kubectl.Dispose();
+
+    /// <summary>kubectl's table output, each line split on runs of spaces.</summary>
+    private static string[][] Cells(string output) =>
+        [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))];
+
+    private static JsonObject Event(string ns, string name, string canary, string uid, string reason, string message) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "Event",
+        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
+        ["involvedObject"] = new JsonObject
+        {
+            ["apiVersion"] = "flagger.app/v1beta1",
+            ["kind"] = "Canary",
+            ["name"] = canary,
+            ["namespace"] = ns,
+            ["uid"] = uid,
+        },
+        ["reason"] = reason,
+        ["message"] = message,
+        ["type"] = "Normal",
+        ["count"] = 1,
+        ["source"] = new JsonObject { ["component"] = "flagger" },
+        ["firstTimestamp"] = "2024-05-01T10:00:00Z",
+        ["lastTimestamp"] = "2024-05-01T10:00:00Z",
+    };
 
     private static JsonObject Canary(string ns, string name, string phase = "Progressing", int weight = 20) => new()
     {
