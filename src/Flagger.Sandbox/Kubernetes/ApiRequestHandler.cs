@@ -152,7 +152,7 @@ internal sealed class ApiRequestHandler(
         {
             case ("GET", null):
                 var (items, listVersion) = store.List(
-                    resource, ns, LabelSelector.Parse(query["labelSelector"]), LabelSelector.Parse(query["fieldSelector"]));
+                    resource, ns, LabelSelector.Parse(query["labelSelector"]), FieldSelectors.Checked(resource, LabelSelector.ParseFields(query["fieldSelector"])));
                 return (200, TablePrinting.IsRequested(request)
                     ? TablePrinting.Table(resource, [.. items.Select(i => AtVersion(i, resource, version))], listVersion, store.Time.GetUtcNow(), query["includeObject"])
                     : ListAnswer(resource, version, items, listVersion));

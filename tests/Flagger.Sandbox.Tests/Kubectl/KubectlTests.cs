@@ -116,6 +116,39 @@ public sealed class KubectlTests(FakeApiServerFixture fixture) : IDisposable
         Assert.Equal(["Normal", "Synced", "canary/podinfo", "Advance", "podinfo.test", "canary", "weight", "20"], rows[1][1..]);
     }
 
+    [Fact]
+    public async Task DescribeCanary_ShowsItsEventsOnly()
+    {
+        var canary = _server.Seed(Canary(_ns, "podinfo"));
+        var uid = canary["metadata"]!["uid"]!.GetValue<string>();
+        _server.Seed(Event(_ns, "podinfo.1", "podinfo", uid, "Synced", "Advance podinfo.test canary weight 20"));
+        _server.Seed(Event(_ns, "other.1", "other", "uid-other", "Synced", "Advance other.test canary weight 40"));
+
+        var output = await _kubectl.OutputOfAsync("describe", "canary", "podinfo", "-n", _ns);
+
+        var events = output[output.IndexOf("Events:", StringComparison.Ordinal)..];
+        Assert.Contains("Advance podinfo.test canary weight 20", events, StringComparison.Ordinal);
+        Assert.DoesNotContain("other.test", events, StringComparison.Ordinal);
+        Assert.Contains("flagger", events, StringComparison.Ordinal);
+        Assert.Contains(_server.Requests.All, r => r.Path == $"/api/v1/namespaces/{_ns}/events"
+            && Uri.UnescapeDataString(r.Query).Contains($"involvedObject.uid={uid}", StringComparison.Ordinal) && r.StatusCode == 200);
+    }
+
+    [Fact]
+    public async Task PatchAndDeleteCanary_ChangeTheStoredObject()
+    {
+        _server.Seed(Canary(_ns, "podinfo"));
+
+        var patched = await _kubectl.OutputOfAsync("patch", "canary", "podinfo", "-n", _ns, "--type", "merge", "-p", """{"spec":{"suspend":true}}""");
+        var suspended = _server.Get("flagger.app/v1beta1", "Canary", _ns, "podinfo")!["spec"]!["suspend"]!.GetValue<bool>();
+        var deleted = await _kubectl.OutputOfAsync("delete", "canary", "podinfo", "-n", _ns);
+
+        Assert.Equal("canary.flagger.app/podinfo patched", patched.Trim());
+        Assert.True(suspended);
+        Assert.Equal("canary.flagger.app \"podinfo\" deleted", deleted.Trim());
+        Assert.Null(_server.Get("flagger.app/v1beta1", "Canary", _ns, "podinfo"));
+    }
+
     public void Dispose() => _kubectl.Dispose();
 
     /// <summary>kubectl's table output, each line split on runs of spaces.</summary>
