@@ -152,10 +152,15 @@ internal sealed class ApiRequestHandler(
         {
             case ("GET", null):
                 var (items, listVersion) = store.List(
-                    resource, ns, LabelSelector.Parse(query["labelSelector"]), LabelSelector.Parse(query["fieldSelector"]));
-                return (200, ListAnswer(resource, version, items, listVersion));
+                    resource, ns, LabelSelector.Parse(query["labelSelector"]), FieldSelectors.Checked(resource, LabelSelector.ParseFields(query["fieldSelector"])));
+                return (200, TablePrinting.IsRequested(request)
+                    ? TablePrinting.Table(resource, [.. items.Select(i => AtVersion(i, resource, version))], listVersion, store.Time.GetUtcNow(), query["includeObject"])
+                    : ListAnswer(resource, version, items, listVersion));
             case ("GET", _):
-                return (200, AtVersion(store.Get(resource, scope, name), resource, version));
+                var found = AtVersion(store.Get(resource, scope, name), resource, version);
+                return (200, TablePrinting.IsRequested(request)
+                    ? TablePrinting.Table(resource, [found], found["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "", store.Time.GetUtcNow(), query["includeObject"])
+                    : found);
             case ("POST", null):
                 var created = store.Create(resource, scope, ParseObject(body));
                 return (201, AtVersion(created, resource, version));

@@ -95,7 +95,7 @@ internal sealed class ClusterStore(TimeProvider time)
                 .ThenBy(e => e.Key.Name, StringComparer.Ordinal)
                 .Select(e => e.Value)
                 .Where(o => labels.Matches(key => o["metadata"]?["labels"]?[key]?.GetValue<string>()))
-                .Where(o => fields.Matches(field => FieldValue(o, field)))
+                .Where(o => fields.Matches(field => FieldSelectors.Value(resource, o, field)))
                 .Select(o => o.DeepClone().AsObject())
                 .ToList();
             return (items, _resourceVersion.ToString(CultureInfo.InvariantCulture));
@@ -366,13 +366,6 @@ internal sealed class ClusterStore(TimeProvider time)
 
     private string NextResourceVersion() =>
         (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
-
-    private static string? FieldValue(JsonObject obj, string field) => field switch
-    {
-        "metadata.name" => obj["metadata"]?["name"]?.GetValue<string>(),
-        "metadata.namespace" => obj["metadata"]?["namespace"]?.GetValue<string>(),
-        _ => throw ApiError.BadRequest($"field label not supported: {field}"),
-    };
 }
 
 /// <summary>A simulated controller (deployment rollouts, gateway) that reacts to spec changes.</summary>

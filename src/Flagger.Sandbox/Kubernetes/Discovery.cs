@@ -59,6 +59,16 @@ internal static class Discovery
                 ["kind"] = resource.Kind,
                 ["verbs"] = new JsonArray([.. s_verbs.Select(v => (JsonNode)v)]),
             });
+            if (resource.ShortNames.Count > 0)
+            {
+                list[^1]!["shortNames"] = new JsonArray([.. resource.ShortNames.Select(n => (JsonNode)n)]);
+            }
+
+            if (resource.Categories.Count > 0)
+            {
+                list[^1]!["categories"] = new JsonArray([.. resource.Categories.Select(c => (JsonNode)c)]);
+            }
+
             if (resource.HasStatusSubresource)
             {
                 list.Add(new JsonObject

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.KubeConfigModels;
@@ -22,18 +25,24 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     private readonly ClusterStore _store;
     private readonly FakeApiServerOptions _options;
     private readonly string _kubeconfigDirectory;
+    private readonly ServingCertificates _certificates;
 
-    private FakeKubernetesApiServer(WebApplication app, ClusterStore store, FakeApiServerOptions options, string token)
+    private FakeKubernetesApiServer(
+        WebApplication app, ClusterStore store, FakeApiServerOptions options, string token, ServingCertificates certificates)
     {
         _app = app;
         _store = store;
         _options = options;
+        _certificates = certificates;
         Token = token;
         _kubeconfigDirectory = Path.Combine(options.WorkDirectory ?? Path.GetTempPath(), "flagger-fake-kube-" + Guid.NewGuid().ToString("N"));
     }
 
-    /// <summary><c>http://127.0.0.1:PORT</c>.</summary>
+    /// <summary><c>https://127.0.0.1:PORT</c>, served with a certificate signed by <see cref="CertificateAuthority"/>.</summary>
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The self-signed CA made for this server (public part); the kubeconfig carries it as <c>certificate-authority-data</c>.</summary>
+    public X509Certificate2 CertificateAuthority => _certificates.Authority;
 
     /// <summary>The bearer token every request must carry.</summary>
     public string Token { get; }
@@ -58,11 +67,12 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var certificates = ServingCertificates.Create(TimeProvider.System.GetUtcNow());
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificates.Server)));
         var app = builder.Build();
 
         var store = new ClusterStore(options.TimeProvider);
-        var server = new FakeKubernetesApiServer(app, store, options, options.Token ?? Guid.NewGuid().ToString("N"));
+        var server = new FakeKubernetesApiServer(app, store, options, options.Token ?? Guid.NewGuid().ToString("N"), certificates);
         server.Deployments.Attach(store);
         server.Gateway.Attach(store);
         store.AddController(server.Deployments);
@@ -80,16 +90,22 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Writes a kubeconfig (cluster at <see cref="BaseAddress"/>, a user with <see cref="Token"/>, a current context).</summary>
+    /// <summary>Writes a kubeconfig (cluster at <see cref="BaseAddress"/> with <see cref="CertificateAuthority"/> as
+    /// <c>certificate-authority-data</c>, a user with <see cref="Token"/>, a current context): kubectl and KubernetesClient both read it.</summary>
     public void WriteKubeconfig(string path)
     {
         var name = _options.ContextName;
+        var cluster = new ClusterEndpoint
+        {
+            Server = BaseAddress.ToString().TrimEnd('/'),
+            CertificateAuthorityData = Convert.ToBase64String(Encoding.UTF8.GetBytes(_certificates.AuthorityPem)),
+        };
         var config = new K8SConfiguration
         {
             ApiVersion = "v1",
             Kind = "Config",
             CurrentContext = name,
-            Clusters = [new Cluster { Name = name, ClusterEndpoint = new ClusterEndpoint { Server = BaseAddress.ToString().TrimEnd('/') } }],
+            Clusters = [new Cluster { Name = name, ClusterEndpoint = cluster }],
             Users = [new User { Name = name, UserCredentials = new UserCredentials { Token = Token } }],
             Contexts = [new Context { Name = name, ContextDetails = new ContextDetails { Cluster = name, User = name, Namespace = _options.DefaultNamespace } }],
         };
@@ -110,6 +126,16 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 
     /// <summary>A real client built from the kubeconfig; pass a short timeout to test hangs.</summary>
     public k8s.Kubernetes CreateClient(TimeSpan? timeout = null) => new(CreateClientConfiguration(timeout));
+
+    /// <summary>A raw HttpClient at <see cref="BaseAddress"/> that trusts <see cref="CertificateAuthority"/>, with no credentials
+    /// (add <c>Authorization: Bearer {Token}</c> yourself).</summary>
+    public HttpClient CreateHttpClient()
+    {
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.Add(CertificateAuthority);
+        var handler = new SocketsHttpHandler { SslOptions = new SslClientAuthenticationOptions { CertificateChainPolicy = policy } };
+        return new HttpClient(handler, disposeHandler: true) { BaseAddress = BaseAddress };
+    }
 
     /// <summary>Stores an object as given (status kept, which the API would drop on create), replacing any
     /// object of the same name. Needs <c>apiVersion</c>, <c>kind</c> and <c>metadata.name</c>; the namespace
@@ -200,6 +226,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _certificates.Dispose();
         try
         {
             Directory.Delete(_kubeconfigDirectory, recursive: true);

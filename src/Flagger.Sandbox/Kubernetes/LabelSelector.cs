@@ -28,6 +28,28 @@ public sealed class LabelSelector
         return new LabelSelector(requirements);
     }
 
+    /// <summary>A <c>fieldSelector</c>: only <c>=</c>, <c>==</c> and <c>!=</c> terms, like the real server's field selectors.</summary>
+    public static LabelSelector ParseFields(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return Everything;
+        }
+
+        foreach (var term in SplitTerms(text).Select(t => t.Trim()))
+        {
+            if (term.Contains('(', StringComparison.Ordinal) || !term.Contains('=', StringComparison.Ordinal))
+            {
+                throw ApiError.BadRequest($"invalid selector: '{text}'; can't understand '{term}'");
+            }
+        }
+
+        return Parse(text);
+    }
+
+    /// <summary>The keys (labels or fields) the selector names.</summary>
+    public IEnumerable<string> Keys => _requirements.Select(r => r.Key);
+
     /// <summary>Whether the labels (absent keys are missing labels) satisfy every requirement.</summary>
     public bool Matches(Func<string, string?> lookup) => _requirements.All(r => r.Matches(lookup(r.Key)));
 

@@ -51,6 +51,7 @@ public sealed class EntraTokenProviderTests
         var configuration = new KubernetesClientConfiguration
         {
             Host = server.BaseAddress.ToString(),
+            SslCaCerts = [server.CertificateAuthority],
             TokenProvider = new EntraTokenProvider(new CountingCredential(TimeProvider.System), TimeProvider.System),
         };
         using var client = new k8s.Kubernetes(configuration);

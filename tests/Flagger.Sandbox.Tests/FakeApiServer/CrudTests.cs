@@ -187,7 +187,7 @@ public sealed class CrudTests(FakeApiServerFixture fixture)
     [Fact]
     public async Task Request_WithoutOrWithWrongToken_Returns401Status()
     {
-        using var anonymous = new HttpClient { BaseAddress = _server.BaseAddress };
+        using var anonymous = _server.CreateHttpClient();
         var config = _server.CreateClientConfiguration();
         config.AccessToken = "wrong";
         using var wrongToken = new k8s.Kubernetes(config);

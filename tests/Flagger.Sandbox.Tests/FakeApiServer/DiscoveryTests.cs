@@ -57,7 +57,7 @@ public sealed class DiscoveryTests(FakeApiServerFixture fixture)
     [InlineData("/apis/autoscaling/v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler")]
     public async Task GroupVersionResources_RawGet_DescribeResourceAndStatusSubresource(string path, string plural, string kind)
     {
-        using var http = new HttpClient { BaseAddress = _server.BaseAddress };
+        using var http = _server.CreateHttpClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _server.Token);
 
         var list = JsonNode.Parse(await http.GetStringAsync(path))!;
@@ -69,7 +69,7 @@ public sealed class DiscoveryTests(FakeApiServerFixture fixture)
     }
 
     [Fact]
-    public void WriteKubeconfig_OtherPath_HoldsServerTokenAndContext()
+    public void WriteKubeconfig_OtherPath_HoldsHttpsServerItsCaTokenAndContext()
     {
         var path = Path.Combine(Path.GetTempPath(), $"kubeconfig-{Guid.NewGuid():N}");
         try
@@ -78,6 +78,8 @@ public sealed class DiscoveryTests(FakeApiServerFixture fixture)
             var config = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
 
             Assert.Equal(_server.BaseAddress.ToString().TrimEnd('/'), config.Host.TrimEnd('/'));
+            Assert.StartsWith("https://127.0.0.1:", config.Host, StringComparison.Ordinal);
+            Assert.Equal(_server.CertificateAuthority.Thumbprint, Assert.Single(config.SslCaCerts).Thumbprint);
             Assert.Equal(_server.Token, config.AccessToken);
             Assert.Equal("default", config.Namespace);
         }

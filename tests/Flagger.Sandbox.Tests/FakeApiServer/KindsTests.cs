@@ -59,6 +59,45 @@ public sealed class KindsTests(FakeApiServerFixture fixture)
     }
 
     [Fact]
+    public async Task Events_FieldSelectorOnInvolvedObject_ListsThatObjectsEventsOnly()
+    {
+        var client = _server.CreateClient();
+        Corev1Event EventFor(string name, string uid) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = name + ".1" },
+            InvolvedObject = new V1ObjectReference { ApiVersion = "flagger.app/v1beta1", Kind = "Canary", Name = name, NamespaceProperty = _ns, Uid = uid },
+            Reason = "Synced",
+            Type = "Normal",
+        };
+        await client.CoreV1.CreateNamespacedEventAsync(EventFor("podinfo", "uid-1"), _ns);
+        await client.CoreV1.CreateNamespacedEventAsync(EventFor("other", "uid-2"), _ns);
+
+        var listed = await client.CoreV1.ListNamespacedEventAsync(_ns,
+            fieldSelector: $"involvedObject.name=podinfo,involvedObject.namespace={_ns},involvedObject.kind=Canary,involvedObject.uid=uid-1");
+        var notOther = await client.CoreV1.ListNamespacedEventAsync(_ns, fieldSelector: "involvedObject.name!=other,type=Normal");
+
+        Assert.Equal("podinfo.1", Assert.Single(listed.Items).Metadata.Name);
+        Assert.Equal("podinfo.1", Assert.Single(notOther.Items).Metadata.Name);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/namespaces/{0}/events?fieldSelector=spec.x%3D1", "field label not supported: spec.x")]
+    [InlineData("/apis/flagger.app/v1beta1/namespaces/{0}/canaries?fieldSelector=spec.x%3D1", "\"spec.x\" is not a known field selector")]
+    [InlineData("/api/v1/namespaces/{0}/configmaps?fieldSelector=metadata.name%20in%20(a)", "invalid selector")]
+    public async Task List_UnsupportedFieldSelector_Returns400Status(string path, string message)
+    {
+        using var http = _server.CreateHttpClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _server.Token);
+
+        using var response = await http.GetAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, path, _ns));
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        var status = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("BadRequest", status["reason"]!.GetValue<string>());
+        Assert.Contains(message, status["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TypedCanary_GenericClientAndSeedHelpers_RoundTripSpecAndStatus()
     {
         using var client = _server.CreateClient();

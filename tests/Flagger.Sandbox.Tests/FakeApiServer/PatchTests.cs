@@ -132,7 +132,7 @@ public sealed class PatchTests(FakeApiServerFixture fixture)
     [Fact]
     public async Task Patch_UnknownMediaType_Returns415Status()
     {
-        using var http = new HttpClient { BaseAddress = _server.BaseAddress };
+        using var http = _server.CreateHttpClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _server.Token);
         _server.Seed(Objects.ConfigMap(_ns, "plain"));
         using var content = new StringContent("""{"data":{"a":"b"}}""", Encoding.UTF8, "application/json");

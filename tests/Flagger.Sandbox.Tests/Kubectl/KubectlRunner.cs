@@ -1,0 +1,82 @@
+using System.Diagnostics;
+
+namespace Flagger.Sandbox.Tests.Kubectl;
+
+/// <summary>What one kubectl command printed.</summary>
+public sealed record KubectlResult(int ExitCode, string Output, string Error)
+{
+    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Output}\nstderr:\n{Error}";
+}
+
+/// <summary>
+/// Runs the real kubectl (from PATH) against a kubeconfig, with its own discovery cache directory so no
+/// run sees another server's cached resources. A missing kubectl fails the test: CI machines have kubectl 1.32.
+/// </summary>
+public sealed class KubectlRunner(string kubeconfigPath) : IDisposable
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
+    private readonly string _cacheDirectory = Directory.CreateTempSubdirectory("flagger-kubectl-cache-").FullName;
+
+    public static string Executable { get; } = FindOnPath("kubectl")
+        ?? throw new InvalidOperationException("kubectl is not on PATH: these tests run the real kubectl (1.32, which CI machines have)");
+
+    /// <summary>Runs <c>kubectl --kubeconfig PATH ARGS</c>, killing it after 20 s (a test failure).</summary>
+    public async Task<KubectlResult> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])["--kubeconfig", kubeconfigPath, "--cache-dir", _cacheDirectory, "--request-timeout", "15s", .. args])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("KUBECONFIG");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("kubectl did not start");
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(s_timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"kubectl {string.Join(' ', args)} did not finish in {s_timeout.TotalSeconds} s");
+        }
+
+        return new KubectlResult(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Runs a command that must succeed and returns its standard output.</summary>
+    public async Task<string> OutputOfAsync(params string[] args)
+    {
+        var result = await RunAsync(args);
+        Assert.True(result.ExitCode == 0, $"kubectl {string.Join(' ', args)} failed: {result}");
+        return result.Output;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_cacheDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover cache directory is harmless.
+        }
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, name))
+            .FirstOrDefault(File.Exists);
+}

@@ -1,0 +1,212 @@
+using System.Text.Json.Nodes;
+using Flagger.Sandbox.Kubernetes;
+using Flagger.Sandbox.Tests.FakeApiServer;
+using Flagger.Testing.Kubernetes;
+
+namespace Flagger.Sandbox.Tests.Kubectl;
+
+/// <summary>The real kubectl against the fake API server's own kubeconfig, unchanged.</summary>
+[Collection(FakeApiServerCollection.Name)]
+public sealed class KubectlTests(FakeApiServerFixture fixture) : IDisposable
+{
+    private readonly FakeKubernetesApiServer _server = fixture.FreshServer();
+    private readonly string _ns = fixture.NewNamespace();
+    private readonly KubectlRunner _kubectl = new(fixture.Server.KubeconfigPath);
+
+    [Fact]
+    public async Task GetConfigMaps_TheServersKubeconfig_AuthenticatesOverTlsWithTheToken()
+    {
+        _server.Seed(Objects.ConfigMap(_ns, "settings"));
+
+        var output = await _kubectl.OutputOfAsync("get", "configmaps", "-n", _ns, "-o", "name");
+
+        Assert.Equal("configmap/settings", output.Trim());
+        Assert.Contains(_server.Requests.All, r => r.Path == $"/api/v1/namespaces/{_ns}/configmaps" && r.StatusCode == 200);
+    }
+
+    [Fact]
+    public async Task ApiResources_ListsShortNamesAndFlaggersKindsFromItsCrds()
+    {
+        var output = await _kubectl.OutputOfAsync("api-resources", "--no-headers");
+
+        var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .ToList();
+        Assert.Contains(rows, r => r is ["deployments", "deploy", "apps/v1", "true", "Deployment"]);
+        Assert.Contains(rows, r => r is ["services", "svc", "v1", "true", "Service"]);
+        Assert.Contains(rows, r => r is ["events", "ev", "v1", "true", "Event"]);
+        Assert.Contains(rows, r => r is ["configmaps", "cm", "v1", "true", "ConfigMap"]);
+        Assert.Contains(rows, r => r is ["canaries", "flagger.app/v1beta1", "true", "Canary"]);
+        Assert.Contains(rows, r => r is ["metrictemplates", "flagger.app/v1beta1", "true", "MetricTemplate"]);
+    }
+
+    [Fact]
+    public async Task GetShortNamesAndSingular_ResolveThroughDiscovery()
+    {
+        _server.Seed(Objects.Deployment(_ns, "podinfo"));
+        _server.Seed(Objects.ConfigMap(_ns, "podinfo-config"));
+        _server.Seed(Canary(_ns, "podinfo"));
+
+        var deployments = await _kubectl.OutputOfAsync("get", "deploy", "-n", _ns, "-o", "name");
+        var configMaps = await _kubectl.OutputOfAsync("get", "cm", "-n", _ns, "-o", "name");
+        var canary = await _kubectl.OutputOfAsync("get", "canary", "podinfo", "-n", _ns, "-o", "name");
+
+        Assert.Equal("deployment.apps/podinfo", deployments.Trim());
+        Assert.Equal("configmap/podinfo-config", configMaps.Trim());
+        Assert.Equal("canary.flagger.app/podinfo", canary.Trim());
+    }
+
+    [Fact]
+    public async Task GetAll_ListsTheAllCategory_ServicesDeploymentsAndFlaggersResources_NotConfigMaps()
+    {
+        _server.Seed(Objects.Deployment(_ns, "podinfo"));
+        _server.Seed(Service(_ns, "podinfo"));
+        _server.Seed(Objects.ConfigMap(_ns, "podinfo-config"));
+        _server.Seed(Canary(_ns, "podinfo"));
+
+        var output = await _kubectl.OutputOfAsync("get", "all", "-n", _ns, "-o", "name");
+
+        Assert.Equal(
+            ["service/podinfo", "deployment.apps/podinfo", "canary.flagger.app/podinfo"],
+            output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task GetCanaries_PrintsTheCrdColumnsWithTheStatusValues()
+    {
+        _server.Seed(Canary(_ns, "podinfo", phase: "Progressing", weight: 20));
+
+        var output = await _kubectl.OutputOfAsync("get", "canaries", "-n", _ns);
+        var wide = await _kubectl.OutputOfAsync("get", "canaries", "-n", _ns, "-o", "wide");
+
+        Assert.Equal(
+            [["NAME", "STATUS", "WEIGHT", "LASTTRANSITIONTIME"], ["podinfo", "Progressing", "20", "2024-05-01T10:00:00Z"]],
+            Cells(output));
+        Assert.Equal(
+            ["NAME", "STATUS", "WEIGHT", "SUSPENDED", "FAILEDCHECKS", "INTERVAL", "MIRROR", "STEPWEIGHT", "STEPWEIGHTS", "MAXWEIGHT", "LASTTRANSITIONTIME"],
+            Cells(wide)[0]);
+        Assert.Equal(["podinfo", "Progressing", "20", "1", "1m", "10", "50", "2024-05-01T10:00:00Z"], Cells(wide)[1]);
+        Assert.Contains(_server.Requests.All, r => r.Path == $"/apis/flagger.app/v1beta1/namespaces/{_ns}/canaries" && r.StatusCode == 200);
+    }
+
+    [Fact]
+    public async Task GetDeploymentsAndServices_PrintKubeApiserversColumns()
+    {
+        _server.Seed(Objects.Deployment(_ns, "podinfo", replicas: 2));
+        _server.Seed(Service(_ns, "podinfo"));
+
+        var deployments = Cells(await _kubectl.OutputOfAsync("get", "deploy", "-n", _ns, "-o", "wide"));
+        var services = Cells(await _kubectl.OutputOfAsync("get", "svc", "podinfo", "-n", _ns));
+
+        Assert.Equal(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"], deployments[0]);
+        Assert.Equal(["podinfo", "2/2", "2", "2"], deployments[1][..4]);
+        Assert.Equal(["podinfo,sidecar", "ghcr.io/stefanprodan/podinfo:6.0.0,busybox:1.36", "app=podinfo"], deployments[1][5..]);
+        Assert.Equal(["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], services[0]);
+        Assert.Equal(["podinfo", "ClusterIP", "10.96.0.12", "<none>", "9898/TCP"], services[1][..5]);
+    }
+
+    [Fact]
+    public async Task GetEvents_PrintsLastSeenTypeReasonObjectAndMessage()
+    {
+        _server.Seed(Event(_ns, "podinfo.1", "podinfo", "uid-1", "Synced", "Advance podinfo.test canary weight 20"));
+
+        var rows = Cells(await _kubectl.OutputOfAsync("get", "ev", "-n", _ns));
+
+        Assert.Equal(["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows[0]);
+        Assert.Equal(["Normal", "Synced", "canary/podinfo", "Advance", "podinfo.test", "canary", "weight", "20"], rows[1][1..]);
+    }
+
+    [Fact]
+    public async Task DescribeCanary_ShowsItsEventsOnly()
+    {
+        var canary = _server.Seed(Canary(_ns, "podinfo"));
+        var uid = canary["metadata"]!["uid"]!.GetValue<string>();
+        _server.Seed(Event(_ns, "podinfo.1", "podinfo", uid, "Synced", "Advance podinfo.test canary weight 20"));
+        _server.Seed(Event(_ns, "other.1", "other", "uid-other", "Synced", "Advance other.test canary weight 40"));
+
+        var output = await _kubectl.OutputOfAsync("describe", "canary", "podinfo", "-n", _ns);
+
+        var events = output[output.IndexOf("Events:", StringComparison.Ordinal)..];
+        Assert.Contains("Advance podinfo.test canary weight 20", events, StringComparison.Ordinal);
+        Assert.DoesNotContain("other.test", events, StringComparison.Ordinal);
+        Assert.Contains("flagger", events, StringComparison.Ordinal);
+        Assert.Contains(_server.Requests.All, r => r.Path == $"/api/v1/namespaces/{_ns}/events"
+            && Uri.UnescapeDataString(r.Query).Contains($"involvedObject.uid={uid}", StringComparison.Ordinal) && r.StatusCode == 200);
+    }
+
+    [Fact]
+    public async Task PatchAndDeleteCanary_ChangeTheStoredObject()
+    {
+        _server.Seed(Canary(_ns, "podinfo"));
+
+        var patched = await _kubectl.OutputOfAsync("patch", "canary", "podinfo", "-n", _ns, "--type", "merge", "-p", """{"spec":{"suspend":true}}""");
+        var suspended = _server.Get("flagger.app/v1beta1", "Canary", _ns, "podinfo")!["spec"]!["suspend"]!.GetValue<bool>();
+        var deleted = await _kubectl.OutputOfAsync("delete", "canary", "podinfo", "-n", _ns);
+
+        Assert.Equal("canary.flagger.app/podinfo patched", patched.Trim());
+        Assert.True(suspended);
+        Assert.Equal("canary.flagger.app \"podinfo\" deleted", deleted.Trim());
+        Assert.Null(_server.Get("flagger.app/v1beta1", "Canary", _ns, "podinfo"));
+    }
+
+    public void Dispose() => _kubectl.Dispose();
+
+    /// <summary>kubectl's table output, each line split on runs of spaces.</summary>
+    private static string[][] Cells(string output) =>
+        [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))];
+
+    private static JsonObject Event(string ns, string name, string canary, string uid, string reason, string message) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "Event",
+        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
+        ["involvedObject"] = new JsonObject
+        {
+            ["apiVersion"] = "flagger.app/v1beta1",
+            ["kind"] = "Canary",
+            ["name"] = canary,
+            ["namespace"] = ns,
+            ["uid"] = uid,
+        },
+        ["reason"] = reason,
+        ["message"] = message,
+        ["type"] = "Normal",
+        ["count"] = 1,
+        ["source"] = new JsonObject { ["component"] = "flagger" },
+        ["firstTimestamp"] = "2024-05-01T10:00:00Z",
+        ["lastTimestamp"] = "2024-05-01T10:00:00Z",
+    };
+
+    private static JsonObject Canary(string ns, string name, string phase = "Progressing", int weight = 20) => new()
+    {
+        ["apiVersion"] = "flagger.app/v1beta1",
+        ["kind"] = "Canary",
+        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
+        ["spec"] = new JsonObject
+        {
+            ["targetRef"] = new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = "Deployment", ["name"] = name },
+            ["analysis"] = new JsonObject { ["interval"] = "1m", ["threshold"] = 5, ["maxWeight"] = 50, ["stepWeight"] = 10 },
+        },
+        ["status"] = new JsonObject
+        {
+            ["phase"] = phase,
+            ["canaryWeight"] = weight,
+            ["failedChecks"] = 1,
+            ["lastTransitionTime"] = "2024-05-01T10:00:00Z",
+        },
+    };
+
+    private static JsonObject Service(string ns, string name) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "Service",
+        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
+        ["spec"] = new JsonObject
+        {
+            ["type"] = "ClusterIP",
+            ["clusterIP"] = "10.96.0.12",
+            ["selector"] = new JsonObject { ["app"] = name },
+            ["ports"] = new JsonArray(new JsonObject { ["name"] = "http", ["port"] = 9898, ["protocol"] = "TCP", ["targetPort"] = 9898 }),
+        },
+    };
+}
