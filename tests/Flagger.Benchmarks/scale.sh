@@ -82,12 +82,14 @@ for run in "${runs[@]}"; do
   if wait_for "Flagger.Host on :$api" 90 curl -sf -o /dev/null "http://127.0.0.1:$api/healthz" && [ -s "$sandbox/kubeconfig" ]; then
     if ! dotnet "$work/harness-bin/Flagger.Benchmarks.dll" scale \
         --api "http://127.0.0.1:$api" --kubeconfig "$sandbox/kubeconfig" --canaries "$count" --interval "$interval" \
-        --host-pid "$host_pid" --azurite-pid "$azurite_pid" --label "$label" --output "$table"; then
+        --host-pid "$host_pid" --azurite-pid "$azurite_pid" --storage "$connection" --label "$label" --output "$table"; then
       rc=1
     fi
   else
     rc=1
   fi
+  echo "host warnings by category and event id ($work/host-$count-$interval.log):"
+  grep -oE '^(warn|fail|crit): [^ ]+' "$work/host-$count-$interval.log" | sort | uniq -c | sort -rn | head -n 8 || true
   if [ $rc -ne 0 ]; then echo "host log (last 40 lines, $work/host-$count-$interval.log):"; tail -n 40 "$work/host-$count-$interval.log" || true; fi
   stop "$host_pid"; host_pid=""
   stop "$azurite_pid"; azurite_pid=""

@@ -33,6 +33,11 @@ public sealed record ScaleOptions
     /// <summary>Azurite's process id, for its CPU time.</summary>
     public int? AzuritePid { get; init; }
 
+    /// <summary>The task hub's storage account, to sample its queue depths; none: not sampled.</summary>
+    public string? Storage { get; init; }
+
+    public string TaskHub { get; init; } = "flaggerhost";
+
     /// <summary>Free text for the table's first column (the settings the run used).</summary>
     public string Label { get; init; } = "";
 
@@ -74,6 +79,8 @@ public sealed record ScaleOptions
             PushConcurrency = Int("push-concurrency") ?? 16,
             HostPid = Int("host-pid"),
             AzuritePid = Int("azurite-pid"),
+            Storage = Take("storage"),
+            TaskHub = Take("task-hub") ?? "flaggerhost",
             Label = Take("label") ?? "",
             Output = Take("output"),
             InitializeTimeout = TimeSpan.FromMinutes(Int("initialize-timeout-minutes") ?? 10),

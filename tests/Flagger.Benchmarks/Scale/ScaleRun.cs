@@ -68,6 +68,8 @@ public static class ScaleRun
 
         var hostCpuBefore = ProcessSample.CpuSeconds(options.HostPid);
         var azuriteCpuBefore = ProcessSample.CpuSeconds(options.AzuritePid);
+        await using var queues = options.Storage is { } storage ? new QueueDepths(storage, options.TaskHub) : null;
+        queues?.Start();
         var pushedAt = DateTimeOffset.UtcNow;
         var window = Stopwatch.StartNew();
         log.WriteLine($"pushing {options.Canaries} images ({options.PushConcurrency} at a time)");
@@ -119,7 +121,8 @@ public static class ScaleRun
             Percentile([.. succeeded.Values.Select(t => (t - pushClock).TotalSeconds)], 50),
             Percentile([.. succeeded.Values.Select(t => (t - pushClock).TotalSeconds)], 99),
             ticks.Sum(t => t.Count),
-            initializeTime.TotalSeconds);
+            initializeTime.TotalSeconds,
+            queues is null ? null : $"{queues.MaxWorkItems} / {queues.MaxControl}");
     }
 
     /// <summary>Polls the Canaries until every one is in a phase <paramref name="reached"/> accepts; when each got there.</summary>
@@ -221,14 +224,15 @@ public sealed record ScaleRow(
     double RolloutP50Seconds,
     double RolloutP99Seconds,
     int Ticks,
-    double InitializeSeconds)
+    double InitializeSeconds,
+    string? MaxQueueDepths)
 {
     public const string Header =
-        "| settings | canaries | interval | webhook p50 / p99 | tick lag p50 / p99 (max) | activities/s | host RSS (peak) | Azurite CPU | host CPU | push→Succeeded p50 / p99 | ticks | init |\n"
-        + "|---|---:|---:|---|---|---:|---:|---:|---:|---|---:|---:|";
+        "| settings | canaries | interval | webhook p50 / p99 | tick lag p50 / p99 (max) | activities/s | host RSS (peak) | Azurite CPU | host CPU | push→Succeeded p50 / p99 | ticks | init | max queued work items / control |\n"
+        + "|---|---:|---:|---|---|---:|---:|---:|---:|---|---:|---:|---|";
 
     public string ToMarkdown() => string.Create(CultureInfo.InvariantCulture,
-        $"| {Label} | {Canaries} | {Interval.TotalSeconds:0}s | {WebhookP50Ms:0} ms / {WebhookP99Ms:0} ms | {TickLagP50Seconds:0.00} s / {TickLagP99Seconds:0.00} s ({TickLagMaxSeconds:0.0} s) | {ActivitiesPerSecond:0.0} | {Mib(HostPeakRssBytes)} | {Percent(AzuriteCpuCores)} | {Percent(HostCpuCores)} | {RolloutP50Seconds:0} s / {RolloutP99Seconds:0} s | {Ticks} | {InitializeSeconds:0} s |");
+        $"| {Label} | {Canaries} | {Interval.TotalSeconds:0}s | {WebhookP50Ms:0} ms / {WebhookP99Ms:0} ms | {TickLagP50Seconds:0.00} s / {TickLagP99Seconds:0.00} s ({TickLagMaxSeconds:0.0} s) | {ActivitiesPerSecond:0.0} | {Mib(HostPeakRssBytes)} | {Percent(AzuriteCpuCores)} | {Percent(HostCpuCores)} | {RolloutP50Seconds:0} s / {RolloutP99Seconds:0} s | {Ticks} | {InitializeSeconds:0} s | {MaxQueueDepths ?? "-"} |");
 
     private static string Mib(long? bytes) => bytes is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b / (1024.0 * 1024):0} MiB") : "-";
 
