@@ -7,8 +7,9 @@
 #
 #   tests/Flagger.Benchmarks/scale.sh 10@15 50@15 100@15 500@60
 #
-# Settings for the host go through the environment as usual (Host__MaxConcurrentActivityWorkItems=40, ...);
-# SCALE_LABEL names them in the table's first column. Azurite listens on SCALE_AZURITE_PORT.. +2 (default
+# Settings for the host go through the environment as usual (Host__MaxConcurrentActivities=50, ...);
+# SCALE_LABEL names them in the table's first column; SCALE_AZURITE_ARGS adds Azurite options
+# (e.g. --inMemoryPersistence). Azurite listens on SCALE_AZURITE_PORT.. +2 (default
 # 20000-20002, away from the tests' Azurite on 10000-10002). Exits non-zero when any run fails; everything it
 # started is stopped on exit. The table is also written to $SCALE_TABLE (default: a file under the run's work
 # directory, printed at the end).
@@ -69,8 +70,10 @@ for run in "${runs[@]}"; do
   count=${run%@*}; interval=${run#*@}
   echo; echo "=== $count canaries at ${interval}s ($label) ==="
   rm -rf "$work/azurite"
-  node_modules/.bin/azurite --silent --location "$work/azurite" --blobPort "$blob" --queuePort "$queue" --tablePort "$tablep" \
-    --skipApiVersionCheck --loose --disableTelemetry >"$work/azurite-$count-$interval.log" 2>&1 &
+  location=(--location "$work/azurite")
+  [[ "${SCALE_AZURITE_ARGS:-}" == *--inMemoryPersistence* ]] && location=()   # Azurite refuses both together
+  node_modules/.bin/azurite --silent "${location[@]}" --blobPort "$blob" --queuePort "$queue" --tablePort "$tablep" \
+    --skipApiVersionCheck --loose --disableTelemetry ${SCALE_AZURITE_ARGS:-} >"$work/azurite-$count-$interval.log" 2>&1 &
   azurite_pid=$!
   wait_for "Azurite (table port $tablep)" 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$tablep" 2>/dev/null
 
