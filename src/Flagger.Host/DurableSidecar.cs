@@ -33,17 +33,9 @@ public sealed class DurableSidecar : IAsyncDisposable
     public AzureStorageOrchestrationService Service { get; }
 
     /// <param name="loggerFactory">Owned by the sidecar from now on (disposed with it).</param>
-    public static async Task<DurableSidecar> StartAsync(string connectionString, string taskHubName, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    public static async Task<DurableSidecar> StartAsync(string connectionString, FlaggerHostOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
-        {
-            TaskHubName = taskHubName,
-            StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
-            ControlQueueVisibilityTimeout = VisibilityTimeout,
-            WorkItemQueueVisibilityTimeout = VisibilityTimeout,
-            MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
-            LoggerFactory = loggerFactory,
-        });
+        var service = new AzureStorageOrchestrationService(Settings(connectionString, options, loggerFactory));
         await service.CreateIfNotExistsAsync();
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -60,6 +52,24 @@ public sealed class DurableSidecar : IAsyncDisposable
 
         var address = server.Urls.Single();
         return new DurableSidecar(server, GrpcChannel.ForAddress(address), service, loggerFactory);
+    }
+
+    /// <summary>The provider's settings: the host's own where it has one (<c>Host__MaxConcurrentActivities</c>, ...), the provider's defaults otherwise.</summary>
+    internal static AzureStorageOrchestrationServiceSettings Settings(string connectionString, FlaggerHostOptions options, ILoggerFactory loggerFactory)
+    {
+        var settings = new AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = options.TaskHubName,
+            StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+            ControlQueueVisibilityTimeout = VisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = VisibilityTimeout,
+            MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
+            LoggerFactory = loggerFactory,
+        };
+        settings.MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities ?? settings.MaxConcurrentTaskActivityWorkItems;
+        settings.MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations ?? settings.MaxConcurrentTaskOrchestrationWorkItems;
+        settings.PartitionCount = options.PartitionCount ?? settings.PartitionCount;
+        return settings;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Flagger.Host;
 
 /// <summary>Settings of Flagger.Host (<c>Host__*</c>); the adapters read their own sections, as in the Function App.</summary>
@@ -13,6 +15,22 @@ public sealed class FlaggerHostOptions
 
     /// <summary>The storage account of the task hub (the Azure Storage backend). Empty: the state store's connection string.</summary>
     public string? DurableConnectionString { get; set; }
+
+    /// <summary>
+    /// Activities (observe, checks, apply) the durable backend runs at once on this host; each waits mostly on the
+    /// API server, Prometheus and Table Storage, so far more than the cores. Empty: the Azure Storage provider's
+    /// default (10), which caps a host at about 10 / (activity time) activities per second.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int? MaxConcurrentActivities { get; set; }
+
+    /// <summary>Orchestration episodes (replays of a rollout between its activities) run at once. Empty: the provider's default (100).</summary>
+    [Range(1, 10_000)]
+    public int? MaxConcurrentOrchestrations { get; set; }
+
+    /// <summary>Control queues of the task hub (the provider's default: 4). Fixed when the task hub is first created: a new value needs a new task hub.</summary>
+    [Range(1, 16)]
+    public int? PartitionCount { get; set; }
 
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
