@@ -27,7 +27,25 @@ internal sealed class ApiRequestHandler(
         JsonNode answer;
         try
         {
-            (code, answer) = await AnswerAsync(context, body);
+            var reply = await AnswerAsync(context, body);
+            if (reply.Watch is { } watch)
+            {
+                log.Add(new RecordedRequest(
+                    request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "", request.ContentType, 200, body));
+                using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+                try
+                {
+                    await watch.RunAsync(context.Response, ended.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client went away or the server is stopping: a watch ends that way.
+                }
+
+                return;
+            }
+
+            (code, answer) = (reply.Code, reply.Body!);
         }
         catch (ApiError e)
         {
@@ -60,7 +78,7 @@ internal sealed class ApiRequestHandler(
         await context.Response.WriteAsync(answer.ToJsonString(), context.RequestAborted);
     }
 
-    private async Task<(int Code, JsonNode Answer)> AnswerAsync(HttpContext context, string body)
+    private async Task<Reply> AnswerAsync(HttpContext context, string body)
     {
         var request = context.Request;
         if (request.Headers.Authorization.ToString() != $"Bearer {token()}")
@@ -93,7 +111,7 @@ internal sealed class ApiRequestHandler(
         return Route(request, path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries), body);
     }
 
-    private (int, JsonNode) Route(HttpRequest request, string[] segments, string body)
+    private Reply Route(HttpRequest request, string[] segments, string body)
     {
         switch (segments)
         {
@@ -118,7 +136,7 @@ internal sealed class ApiRequestHandler(
         }
     }
 
-    private (int, JsonNode) Resource(HttpRequest request, string group, string version, string[] rest, string body)
+    private Reply Resource(HttpRequest request, string group, string version, string[] rest, string body)
     {
         string? ns = null;
         if (rest is ["namespaces", var namespaceName, var plural, ..] && ApiResources.FindByPlural(group, version, plural) is { Namespaced: true })
@@ -143,9 +161,10 @@ internal sealed class ApiRequestHandler(
         var status = subresource == "status";
         var scope = ns ?? "";
         var query = request.Query;
-        if (query["watch"].ToString() is "true" or "1")
+        // As in kube-apiserver, watch is a form of list; one object is watched with fieldSelector=metadata.name=NAME.
+        if (request.Method == "GET" && name is null && query["watch"].ToString() is "true" or "1")
         {
-            throw ApiError.MethodNotAllowed("watch is not supported by the fake API server");
+            return new Reply(200, null, new WatchStream(store, resource, version, ns, request));
         }
 
         switch (request.Method, name)
@@ -206,7 +225,7 @@ internal sealed class ApiRequestHandler(
     private static JsonObject ParseObject(string body) =>
         JsonNode.Parse(body) as JsonObject ?? throw ApiError.BadRequest("the body of the request must be a JSON object");
 
-    private static JsonObject AtVersion(JsonObject obj, ApiResource resource, string version)
+    internal static JsonObject AtVersion(JsonObject obj, ApiResource resource, string version)
     {
         obj["apiVersion"] = resource.ApiVersion(version);
         obj["kind"] = resource.Kind;
@@ -255,6 +274,12 @@ internal sealed class ApiRequestHandler(
             ["uid"] = deleted["metadata"]?["uid"]?.DeepClone(),
         },
     };
+
+    /// <summary>A JSON answer, or a watch to stream.</summary>
+    private sealed record Reply(int Code, JsonNode? Body, WatchStream? Watch = null)
+    {
+        public static implicit operator Reply((int Code, JsonNode Body) answer) => new(answer.Code, answer.Body);
+    }
 
     private static ApiError NotFoundPath(HttpRequest request) =>
         new(404, "NotFound", $"the server could not find the requested resource ({request.Method} {request.Path})");

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Flagger.Sandbox.Kubernetes;
 using Flagger.Sandbox.Tests.FakeApiServer;
 using Flagger.Testing.Kubernetes;
+using k8s;
+using k8s.Models;
 
 namespace Flagger.Sandbox.Tests.Kubectl;
 
@@ -149,7 +151,56 @@ public sealed class KubectlTests(FakeApiServerFixture fixture) : IDisposable
         Assert.Null(_server.Get("flagger.app/v1beta1", "Canary", _ns, "podinfo"));
     }
 
+    [Fact]
+    public async Task GetWatch_PrintsAStatusChangeMadeAfterItStarted_WithoutListingAgain()
+    {
+        _server.Seed(Canary(_ns, "podinfo", phase: "Progressing", weight: 20));
+        using var client = _server.CreateClient();
+        using var watch = _kubectl.Start("get", "canaries", "-n", _ns, "-w", "--output-watch-events");
+
+        var first = await watch.LineAsync(line => line.Contains("podinfo", StringComparison.Ordinal));
+        await WatchOpenedAsync($"/apis/flagger.app/v1beta1/namespaces/{_ns}/canaries");
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""{"status":{"phase":"Succeeded","canaryWeight":0}}""", V1Patch.PatchType.MergePatch),
+            "flagger.app", "v1beta1", _ns, "canaries", "podinfo");
+        var changed = await watch.LineAsync(line => line.Contains("Succeeded", StringComparison.Ordinal));
+
+        Assert.Equal(["ADDED", "podinfo", "Progressing", "20"], first.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..4]);
+        Assert.Equal(["MODIFIED", "podinfo", "Succeeded", "0"], changed.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..4]);
+        Assert.Equal(1, _server.Requests.CountWhere(r => r.Path == $"/apis/flagger.app/v1beta1/namespaces/{_ns}/canaries"
+            && !r.Query.Contains("watch=true", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task WaitForConditionPromoted_ReturnsOnceAStatusPatchSetsItTrue()
+    {
+        _server.Seed(Canary(_ns, "podinfo"));
+        using var client = _server.CreateClient();
+
+        var waiting = _kubectl.RunAsync("wait", "--for=condition=promoted", "canary/podinfo", "-n", _ns, "--timeout=10s");
+        await WatchOpenedAsync($"/apis/flagger.app/v1beta1/namespaces/{_ns}/canaries");
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch(
+                """{"status":{"phase":"Succeeded","conditions":[{"type":"Promoted","status":"True","reason":"Succeeded","message":"Canary analysis completed successfully, promotion finished."}]}}""",
+                V1Patch.PatchType.MergePatch),
+            "flagger.app", "v1beta1", _ns, "canaries", "podinfo");
+        var result = await waiting;
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("canary.flagger.app/podinfo condition met", result.Output.Trim());
+    }
+
     public void Dispose() => _kubectl.Dispose();
+
+    /// <summary>Waits until kubectl has opened its watch on the path (the fake logs a watch when it starts).</summary>
+    private async Task WatchOpenedAsync(string path)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!_server.Requests.All.Any(r => r.Path == path && r.Query.Contains("watch=true", StringComparison.Ordinal)))
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
 
     /// <summary>kubectl's table output, each line split on runs of spaces.</summary>
     private static string[][] Cells(string output) =>
