@@ -51,6 +51,68 @@ internal sealed class ClusterStore(TimeProvider time)
 
     public void AddController(IClusterController controller) => _controllers.Add(controller);
 
+    /// <summary>Completes at the next change (a write, a deletion, a reset).</summary>
+    public Task NextChange
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _changed.Task;
+            }
+        }
+    }
+
+    /// <summary>Every object and the resourceVersion counter, as one JSON document (what <see cref="Restore"/> reads).</summary>
+    public string Snapshot()
+    {
+        lock (_gate)
+        {
+            var objects = new JsonArray();
+            foreach (var obj in _objects.OrderBy(e => e.Key.Group).ThenBy(e => e.Key.Resource).ThenBy(e => e.Key.Namespace).ThenBy(e => e.Key.Name))
+            {
+                objects.Add(obj.Value.DeepClone());
+            }
+
+            return new JsonObject { ["resourceVersion"] = _resourceVersion.ToString(CultureInfo.InvariantCulture), ["objects"] = objects }.ToJsonString();
+        }
+    }
+
+    /// <summary>Replaces everything with a <see cref="Snapshot"/>. Watches cannot resume from before it (410), and the
+    /// simulated controllers take up what was still pending: rollouts and routes whose status is behind their spec.</summary>
+    public void Restore(string snapshot)
+    {
+        var document = JsonNode.Parse(snapshot)!.AsObject();
+        lock (_gate)
+        {
+            _objects.Clear();
+            _history.Clear();
+            foreach (var controller in _controllers)
+            {
+                controller.Forget();
+            }
+
+            _resourceVersion = long.Parse(document["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+            _historyStart = _resourceVersion;
+            var now = time.GetUtcNow();
+            foreach (var obj in (document["objects"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var resource = ApiResources.FindByKind(obj["apiVersion"]!.GetValue<string>(), obj["kind"]!.GetValue<string>())
+                    ?? throw new InvalidDataException($"the snapshot holds a {obj["kind"]} the server does not serve");
+                var metadata = obj["metadata"]!;
+                var key = Key(resource, metadata["namespace"]?.GetValue<string>() ?? "", metadata["name"]!.GetValue<string>());
+                var stored = obj.DeepClone().AsObject();
+                _objects[key] = stored;
+                foreach (var controller in _controllers)
+                {
+                    controller.Resume(resource, key, stored, now);
+                }
+            }
+
+            Signal();
+        }
+    }
+
     /// <summary>Whether an object is in a list or watch with these scope and selectors.</summary>
     public static bool Matches(ApiResource resource, string? ns, LabelSelector labels, LabelSelector fields, JsonObject obj) =>
         (ns is null || (obj["metadata"]?["namespace"]?.GetValue<string>() ?? "") == ns)
@@ -458,4 +520,7 @@ internal interface IClusterController
     void Settle(ClusterStore store, DateTimeOffset now, bool force);
 
     void Forget(ObjectKey? key = null);
+
+    /// <summary>An object read back from a snapshot: pick up its rollout again if its status is behind its spec.</summary>
+    void Resume(ApiResource resource, ObjectKey key, JsonObject obj, DateTimeOffset now);
 }
