@@ -37,7 +37,8 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         _options = options;
         _certificates = certificates;
         Token = token;
-        _kubeconfigDirectory = Path.Combine(options.WorkDirectory ?? Path.GetTempPath(), "flagger-fake-kube-" + Guid.NewGuid().ToString("N"));
+        _kubeconfigDirectory = options.StateDirectory
+            ?? Path.Combine(options.WorkDirectory ?? Path.GetTempPath(), "flagger-fake-kube-" + Guid.NewGuid().ToString("N"));
     }
 
     /// <summary><c>https://127.0.0.1:PORT</c>, served with a certificate signed by <see cref="CertificateAuthority"/>.</summary>
@@ -49,7 +50,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     /// <summary>The bearer token every request must carry.</summary>
     public string Token { get; }
 
-    /// <summary>A kubeconfig for this server, written at start.</summary>
+    /// <summary>A kubeconfig for this server, written at start (in the state directory when there is one, and kept).</summary>
     public string KubeconfigPath => Path.Combine(_kubeconfigDirectory, "config");
 
     public RequestLog Requests { get; } = new();
@@ -283,7 +284,10 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         _certificates.Dispose();
         try
         {
-            Directory.Delete(_kubeconfigDirectory, recursive: true);
+            if (_options.StateDirectory is null)
+            {
+                Directory.Delete(_kubeconfigDirectory, recursive: true);
+            }
         }
         catch (IOException)
         {
