@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text.Json.Nodes;
 
 namespace Flagger.Sandbox;
 
@@ -27,15 +26,8 @@ internal static class Program
             BlueGreen = arguments.BlueGreen,
         });
 
-        // What a Flagger.Host started apart needs: Kubernetes__Kubeconfig and Prometheus__Address.
-        var description = new JsonObject
-        {
-            ["pid"] = Environment.ProcessId,
-            ["kubeconfig"] = sandbox.KubeconfigPath,
-            ["apiServer"] = sandbox.ApiServer.BaseAddress.ToString(),
-            ["prometheusAddress"] = sandbox.PrometheusAddress.ToString(),
-        };
-        File.WriteAllText(Path.Combine(sandbox.WorkDirectory, "sandbox.json"), description.ToJsonString());
+        new RunningSandbox(Environment.ProcessId, sandbox.KubeconfigPath, sandbox.ApiServer.BaseAddress, sandbox.PrometheusAddress)
+            .Write(sandbox.WorkDirectory);
         Console.WriteLine($"Kubernetes__Kubeconfig={sandbox.KubeconfigPath}");
         Console.WriteLine($"Prometheus__Address={sandbox.PrometheusAddress}");
         Console.WriteLine("ready");
@@ -48,7 +40,7 @@ internal static class Program
             // SIGINT or SIGTERM: dispose stops Prometheus and writes the cluster one last time.
         }
 
-        File.Delete(Path.Combine(sandbox.WorkDirectory, "sandbox.json"));
+        RunningSandbox.Remove(sandbox.WorkDirectory);
         return 0;
 
         void Stop(PosixSignalContext context)

@@ -25,13 +25,17 @@ public sealed class SandboxProcessTests : IDisposable
         var objects = Path.Combine(_work, "cluster", "objects.json");
         await WaitUntilAsync(() => File.Exists(objects) && File.ReadAllText(objects).Contains("\"suspend\":true", StringComparison.Ordinal));
         Assert.Contains(SandboxLifetimeTests.PrometheusCommandLines(), line => line.Contains(_work, StringComparison.Ordinal));
+        var running = RunningSandbox.Find(_work);
         first.Kill();
         await WaitUntilAsync(() => !SandboxLifetimeTests.PrometheusCommandLines().Any(line => line.Contains(_work, StringComparison.Ordinal)));
+        var afterKill = RunningSandbox.Find(_work);
 
         await StartAsync();
         using var again = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
         var canary = await again.CustomObjects.GetNamespacedCustomObjectAsync<Flagger.Core.Model.Canary>("flagger.app", "v1beta1", "test", "canaries", "podinfo");
 
+        Assert.Equal((first.Id, kubeconfig), (running?.ProcessId, running?.KubeconfigPath));
+        Assert.Null(afterKill);
         Assert.True(canary.Spec.Suspend);
         Assert.Equal(kubeconfigText, await File.ReadAllTextAsync(kubeconfig));
     }
