@@ -178,6 +178,21 @@ public sealed class WatchTests(FakeApiServerFixture fixture)
         Assert.Equal([(WatchEventType.Added, "extra")], seen);
     }
 
+    [Fact]
+    public async Task Watch_SendInitialEventsWithBookmarks_SendsTheObjectsThenAnInitialEventsEndBookmark()
+    {
+        var settings = _server.Seed(Objects.ConfigMap(_ns, "settings"));
+        await using var watch = await Watch(
+            $"/api/v1/namespaces/{_ns}/configmaps?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&resourceVersion={settings.Metadata.ResourceVersion}");
+
+        var added = await watch.NextAsync();
+        var end = await watch.NextAsync();
+
+        Assert.Equal(("ADDED", "settings"), (added.Type, added.Name));
+        Assert.Equal("BOOKMARK", end.Type);
+        Assert.Equal("true", end.Object["metadata"]!["annotations"]!["k8s.io/initial-events-end"]!.GetValue<string>());
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(s_patience);
