@@ -17,6 +17,11 @@ public sealed class SandboxSettings
     public bool ABTesting { get; set; }
 
     public bool BlueGreen { get; set; }
+
+    /// <summary>The work directory of a sandbox running on its own (<c>Flagger.Sandbox --work-dir DIR</c>): the host uses
+    /// its cluster and Prometheus instead of starting a sandbox, so it can be stopped (or killed) and started again
+    /// against the same cluster. <c>--demo</c> needs a sandbox of the host's own.</summary>
+    public string? Attach { get; set; }
 }
 
 /// <summary>
@@ -29,6 +34,18 @@ public static class SandboxMode
     public static async Task<SandboxCluster?> StartIfDefaultAsync(WebApplicationBuilder builder, CancellationToken cancellationToken)
     {
         var settings = builder.Configuration.GetSection(SandboxSettings.Section).Get<SandboxSettings>() ?? new SandboxSettings();
+        if (!string.IsNullOrEmpty(settings.Attach))
+        {
+            var running = RunningSandbox.Find(settings.Attach) ?? throw new InvalidOperationException(
+                $"Sandbox__Attach: no sandbox runs on {settings.Attach} (start one with Flagger.Sandbox --work-dir {settings.Attach})");
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Kubernetes:Kubeconfig"] = running.KubeconfigPath,
+                ["Prometheus:Address"] = running.PrometheusAddress.ToString(),
+            });
+            return null;
+        }
+
         var clusterConfigured = !string.IsNullOrEmpty(builder.Configuration["Kubernetes:Kubeconfig"])
             || !string.IsNullOrEmpty(builder.Configuration["Kubernetes:Server"])
             || KubernetesClientConfiguration.IsInCluster();

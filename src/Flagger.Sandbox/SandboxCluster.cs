@@ -56,6 +56,11 @@ public sealed class SandboxCluster : IAsyncDisposable
     public static async Task<SandboxCluster> StartAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SandboxOptions();
+        if (options.KeepState && options.WorkDirectory is null)
+        {
+            throw new ArgumentException("KeepState needs a WorkDirectory to keep the cluster in", nameof(options));
+        }
+
         string workDirectory;
         var owns = options.WorkDirectory is null;
         if (options.WorkDirectory is { } given)
@@ -66,6 +71,15 @@ public sealed class SandboxCluster : IAsyncDisposable
         else
         {
             workDirectory = Directory.CreateTempSubdirectory("flagger-sandbox-").FullName;
+        }
+
+        if (options.KeepState)
+        {
+            // A sandbox killed outright leaves its Prometheus directory behind (the watchdog killed the process itself).
+            foreach (var stale in Directory.GetDirectories(workDirectory, "prometheus-*"))
+            {
+                Directory.Delete(stale, recursive: true);
+            }
         }
 
         var sandbox = new SandboxCluster(options, workDirectory, owns);
@@ -164,7 +178,7 @@ public sealed class SandboxCluster : IAsyncDisposable
             {
                 Directory.Delete(WorkDirectory, recursive: true);
             }
-            else
+            else if (!Options.KeepState)
             {
                 File.Delete(KubeconfigPath);
             }
@@ -188,6 +202,7 @@ public sealed class SandboxCluster : IAsyncDisposable
             ContextName = "flagger-sandbox",
             DefaultNamespace = options.Namespace,
             WorkDirectory = WorkDirectory,
+            StateDirectory = options.KeepState ? Path.Combine(WorkDirectory, "cluster") : null,
         });
         _apiServer.Deployments.Automatic = true;
         _apiServer.Deployments.ReadyAfter = options.DeploymentReadyAfter;
@@ -215,6 +230,11 @@ public sealed class SandboxCluster : IAsyncDisposable
         foreach (var variant in variants)
         {
             var app = SampleApp.NameOf(variant);
+            if (_apiServer.Get("flagger.app/v1beta1", "Canary", options.Namespace, app) is not null)
+            {
+                continue;
+            }
+
             _apiServer.Seed(SampleApp.ConfigMap(options.Namespace, app));
             _apiServer.Seed(SampleApp.Deployment(options.Namespace, app, options.Image, options.Replicas));
             _apiServer.Seed(SampleApp.Canary(options.Namespace, variant, options));

@@ -68,6 +68,11 @@ public sealed class SandboxOptions
 
     public TimeSpan ScrapeInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The API server's bearer token; random when null.</summary>
+    /// <summary>The API server's bearer token; random when null (with <see cref="KeepState"/>, the kept one).</summary>
     public string? ApiToken { get; init; }
+
+    /// <summary>Keep the cluster in <c>WorkDirectory/cluster</c> (needs <see cref="WorkDirectory"/>): started again on
+    /// the same directory, the API server has the same address, CA, token and objects (the sample is installed only
+    /// where its Canary is missing), and the kubeconfig is left in place on dispose.</summary>
+    public bool KeepState { get; init; }
 }

@@ -52,7 +52,7 @@ public sealed class SandboxLifetimeTests
         }
     }
 
-    private static IEnumerable<string> PrometheusCommandLines() =>
+    internal static IEnumerable<string> PrometheusCommandLines() =>
         Directory.GetDirectories("/proc")
             .Where(d => int.TryParse(Path.GetFileName(d), out _))
             .Select(d =>

@@ -85,6 +85,7 @@ public sealed class ApiError : Exception
         403 => "Forbidden",
         404 => "NotFound",
         405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
         409 => "Conflict",
         410 => "Expired",
         415 => "UnsupportedMediaType",

@@ -25,9 +25,29 @@ internal sealed class ApiRequestHandler(
 
         int code;
         JsonNode answer;
+        string? text = null;
         try
         {
-            (code, answer) = await AnswerAsync(context, body);
+            var reply = await AnswerAsync(context, body);
+            if (reply.Watch is { } watch)
+            {
+                log.Add(new RecordedRequest(
+                    request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "", request.ContentType, 200, body));
+                using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+                try
+                {
+                    await watch.RunAsync(context.Response, ended.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client went away or the server is stopping: a watch ends that way.
+                }
+
+                return;
+            }
+
+            (code, answer) = (reply.Code, reply.Body!);
+            text = reply.Raw;
         }
         catch (ApiError e)
         {
@@ -57,10 +77,10 @@ internal sealed class ApiRequestHandler(
             context.Response.Headers.RetryAfter = "1";
         }
 
-        await context.Response.WriteAsync(answer.ToJsonString(), context.RequestAborted);
+        await context.Response.WriteAsync(text ?? answer.ToJsonString(), context.RequestAborted);
     }
 
-    private async Task<(int Code, JsonNode Answer)> AnswerAsync(HttpContext context, string body)
+    private async Task<Reply> AnswerAsync(HttpContext context, string body)
     {
         var request = context.Request;
         if (request.Headers.Authorization.ToString() != $"Bearer {token()}")
@@ -93,7 +113,7 @@ internal sealed class ApiRequestHandler(
         return Route(request, path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries), body);
     }
 
-    private (int, JsonNode) Route(HttpRequest request, string[] segments, string body)
+    private Reply Route(HttpRequest request, string[] segments, string body)
     {
         switch (segments)
         {
@@ -109,6 +129,14 @@ internal sealed class ApiRequestHandler(
                 return (200, Discovery.Resources("", "v1") ?? throw NotFoundPath(request));
             case ["apis", var group, var version]:
                 return (200, Discovery.Resources(group, version) ?? throw NotFoundPath(request));
+            case ["openapi", "v2"]:
+                return OpenApiDocuments.AcceptsJson(request.Headers.Accept.ToString())
+                    ? new Reply(200, null, Raw: OpenApiDocuments.V2Document())
+                    : throw new ApiError(406, "NotAcceptable", "only the following media types are accepted: application/json");
+            case ["openapi", "v3"]:
+                return (200, OpenApiDocuments.V3Root());
+            case ["openapi", "v3", .. var groupVersion]:
+                return new Reply(200, null, Raw: OpenApiDocuments.V3Document(string.Join('/', groupVersion)) ?? throw NotFoundPath(request));
             case ["api", "v1", .. var rest]:
                 return Resource(request, "", "v1", rest, body);
             case ["apis", var group, var version, .. var rest]:
@@ -118,7 +146,7 @@ internal sealed class ApiRequestHandler(
         }
     }
 
-    private (int, JsonNode) Resource(HttpRequest request, string group, string version, string[] rest, string body)
+    private Reply Resource(HttpRequest request, string group, string version, string[] rest, string body)
     {
         string? ns = null;
         if (rest is ["namespaces", var namespaceName, var plural, ..] && ApiResources.FindByPlural(group, version, plural) is { Namespaced: true })
@@ -143,9 +171,10 @@ internal sealed class ApiRequestHandler(
         var status = subresource == "status";
         var scope = ns ?? "";
         var query = request.Query;
-        if (query["watch"].ToString() is "true" or "1")
+        // As in kube-apiserver, watch is a form of list; one object is watched with fieldSelector=metadata.name=NAME.
+        if (request.Method == "GET" && name is null && query["watch"].ToString() is "true" or "1")
         {
-            throw ApiError.MethodNotAllowed("watch is not supported by the fake API server");
+            return new Reply(200, null, new WatchStream(store, resource, version, ns, request));
         }
 
         switch (request.Method, name)
@@ -162,10 +191,14 @@ internal sealed class ApiRequestHandler(
                     ? TablePrinting.Table(resource, [found], found["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "", store.Time.GetUtcNow(), query["includeObject"])
                     : found);
             case ("POST", null):
-                var created = store.Create(resource, scope, ParseObject(body));
+                var toCreate = ParseObject(body);
+                CheckFields(request, resource, version, toCreate);
+                var created = store.Create(resource, scope, toCreate);
                 return (201, AtVersion(created, resource, version));
             case ("PUT", not null):
-                return (200, AtVersion(store.Replace(resource, scope, name, ParseObject(body), status), resource, version));
+                var replacement = ParseObject(body);
+                CheckFields(request, resource, version, replacement);
+                return (200, AtVersion(store.Replace(resource, scope, name, replacement, status), resource, version));
             case ("PATCH", not null):
                 var kind = PatchKindOf(request.ContentType, resource);
                 if (kind == PatchKind.Apply && string.IsNullOrEmpty(query["fieldManager"]))
@@ -173,14 +206,54 @@ internal sealed class ApiRequestHandler(
                     throw ApiError.Invalid(resource, name, "fieldManager: Required value: is required for apply patch");
                 }
 
-                var (patched, wasCreated) = store.Patch(resource, scope, name, kind, JsonNode.Parse(body)
-                    ?? throw ApiError.BadRequest("empty patch"), status);
+                var patch = JsonNode.Parse(body) ?? throw ApiError.BadRequest("empty patch");
+                if (kind != PatchKind.Json)
+                {
+                    CheckFields(request, resource, version, patch);
+                }
+
+                var (patched, wasCreated) = store.Patch(resource, scope, name, kind, patch, status);
                 return (wasCreated ? 201 : 200, AtVersion(patched, resource, version));
             case ("DELETE", not null):
                 var deleted = store.Delete(resource, scope, name);
                 return (200, resource.IsCustomResource ? AtVersion(deleted, resource, version) : DeleteStatus(resource, deleted));
             default:
                 throw ApiError.MethodNotAllowed($"the server does not allow this method on the requested resource ({request.Method} {request.Path})");
+        }
+    }
+
+    /// <summary>Server-side field validation (<c>fieldValidation</c>; Warn when absent, as kube-apiserver since 1.27):
+    /// Strict answers 400 naming every unknown field, Warn adds one <c>Warning</c> header each, Ignore says nothing.
+    /// Unknown fields are kept, not pruned.</summary>
+    private static void CheckFields(HttpRequest request, ApiResource resource, string version, JsonNode body)
+    {
+        var directive = request.Query["fieldValidation"].ToString();
+        if (directive is not ("" or "Strict" or "Warn" or "Ignore"))
+        {
+            throw ApiError.BadRequest($"fieldValidation: Unsupported value: \"{directive}\": supported values: \"Ignore\", \"Strict\", \"Warn\"");
+        }
+
+        if (directive == "Ignore")
+        {
+            return;
+        }
+
+        var unknown = OpenApiSchemas.Of(resource, version).UnknownFields(body);
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+
+        if (directive == "Strict")
+        {
+            throw ApiError.BadRequest(
+                $"{resource.Kind} in version \"{version}\" cannot be handled as a {resource.Kind}: strict decoding error: "
+                + string.Join(", ", unknown.Select(field => $"unknown field \"{field}\"")));
+        }
+
+        foreach (var field in unknown)
+        {
+            request.HttpContext.Response.Headers.Append("Warning", $"299 - \"unknown field \\\"{field}\\\"\"");
         }
     }
 
@@ -206,7 +279,7 @@ internal sealed class ApiRequestHandler(
     private static JsonObject ParseObject(string body) =>
         JsonNode.Parse(body) as JsonObject ?? throw ApiError.BadRequest("the body of the request must be a JSON object");
 
-    private static JsonObject AtVersion(JsonObject obj, ApiResource resource, string version)
+    internal static JsonObject AtVersion(JsonObject obj, ApiResource resource, string version)
     {
         obj["apiVersion"] = resource.ApiVersion(version);
         obj["kind"] = resource.Kind;
@@ -255,6 +328,12 @@ internal sealed class ApiRequestHandler(
             ["uid"] = deleted["metadata"]?["uid"]?.DeepClone(),
         },
     };
+
+    /// <summary>A JSON answer, or a watch to stream.</summary>
+    private sealed record Reply(int Code, JsonNode? Body, WatchStream? Watch = null, string? Raw = null)
+    {
+        public static implicit operator Reply((int Code, JsonNode Body) answer) => new(answer.Code, answer.Body);
+    }
 
     private static ApiError NotFoundPath(HttpRequest request) =>
         new(404, "NotFound", $"the server could not find the requested resource ({request.Method} {request.Path})");

@@ -95,13 +95,14 @@ public static class ApiResources
         return All.FirstOrDefault(r => r.Group == group && r.Kind == kind && r.Serves(version));
     }
 
+    /// <summary>The embedded CustomResourceDefinition of one of Flagger's kinds (<c>infra/kubernetes/crds/PLURAL.yaml</c>), or null.</summary>
+    internal static V1CustomResourceDefinition? DefinitionOf(ApiResource resource) =>
+        resource.Group == FlaggerGroup ? Definition(resource.Plural + ".yaml") : null;
+
     /// <summary>A custom resource as its CustomResourceDefinition (an embedded <c>infra/kubernetes/crds</c> file) declares it.</summary>
     internal static ApiResource FromDefinition(string file)
     {
-        using var stream = typeof(ApiResources).Assembly.GetManifestResourceStream("crds/" + file)
-            ?? throw new InvalidOperationException($"CRD {file} is not embedded in {typeof(ApiResources).Assembly.GetName().Name}");
-        using var reader = new StreamReader(stream);
-        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(reader.ReadToEnd());
+        var crd = Definition(file);
         var served = crd.Spec.Versions.Where(v => v.Served).ToList();
         var first = served[0];
 
@@ -122,6 +123,14 @@ public static class ApiResources
             Categories = [.. crd.Spec.Names.Categories ?? []],
             PrinterColumns = columns,
         };
+    }
+
+    private static V1CustomResourceDefinition Definition(string file)
+    {
+        using var stream = typeof(ApiResources).Assembly.GetManifestResourceStream("crds/" + file)
+            ?? throw new InvalidOperationException($"CRD {file} is not embedded in {typeof(ApiResources).Assembly.GetName().Name}");
+        using var reader = new StreamReader(stream);
+        return KubernetesYaml.Deserialize<V1CustomResourceDefinition>(reader.ReadToEnd());
     }
 
     public static (string Group, string Version) SplitApiVersion(string apiVersion)

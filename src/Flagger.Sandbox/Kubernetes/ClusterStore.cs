@@ -25,7 +25,12 @@ internal sealed class ClusterStore(TimeProvider time)
     private readonly Lock _gate = new();
     private readonly Dictionary<ObjectKey, JsonObject> _objects = [];
     private readonly List<IClusterController> _controllers = [];
+    private readonly List<StoredChange> _history = [];
     private long _resourceVersion = 1000;
+
+    // Every change after this resourceVersion is still in _history: a watch can resume from here on.
+    private long _historyStart = 1000;
+    private TaskCompletionSource _changed = NewSignal();
 
     public TimeProvider Time => time;
 
@@ -40,7 +45,98 @@ internal sealed class ClusterStore(TimeProvider time)
         }
     }
 
+    /// <summary>How many changes are kept for watches to resume from; an older resourceVersion is 410 Gone,
+    /// as after an etcd compaction.</summary>
+    public int HistoryLimit { get; init; } = 10_000;
+
     public void AddController(IClusterController controller) => _controllers.Add(controller);
+
+    /// <summary>Completes at the next change (a write, a deletion, a reset).</summary>
+    public Task NextChange
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _changed.Task;
+            }
+        }
+    }
+
+    /// <summary>Every object and the resourceVersion counter, as one JSON document (what <see cref="Restore"/> reads).</summary>
+    public string Snapshot()
+    {
+        lock (_gate)
+        {
+            var objects = new JsonArray();
+            foreach (var obj in _objects.OrderBy(e => e.Key.Group).ThenBy(e => e.Key.Resource).ThenBy(e => e.Key.Namespace).ThenBy(e => e.Key.Name))
+            {
+                objects.Add(obj.Value.DeepClone());
+            }
+
+            return new JsonObject { ["resourceVersion"] = _resourceVersion.ToString(CultureInfo.InvariantCulture), ["objects"] = objects }.ToJsonString();
+        }
+    }
+
+    /// <summary>Replaces everything with a <see cref="Snapshot"/>. Watches cannot resume from before it (410), and the
+    /// simulated controllers take up what was still pending: rollouts and routes whose status is behind their spec.</summary>
+    public void Restore(string snapshot)
+    {
+        var document = JsonNode.Parse(snapshot)!.AsObject();
+        lock (_gate)
+        {
+            _objects.Clear();
+            _history.Clear();
+            foreach (var controller in _controllers)
+            {
+                controller.Forget();
+            }
+
+            _resourceVersion = long.Parse(document["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+            _historyStart = _resourceVersion;
+            var now = time.GetUtcNow();
+            foreach (var obj in (document["objects"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var resource = ApiResources.FindByKind(obj["apiVersion"]!.GetValue<string>(), obj["kind"]!.GetValue<string>())
+                    ?? throw new InvalidDataException($"the snapshot holds a {obj["kind"]} the server does not serve");
+                var metadata = obj["metadata"]!;
+                var key = Key(resource, metadata["namespace"]?.GetValue<string>() ?? "", metadata["name"]!.GetValue<string>());
+                var stored = obj.DeepClone().AsObject();
+                _objects[key] = stored;
+                foreach (var controller in _controllers)
+                {
+                    controller.Resume(resource, key, stored, now);
+                }
+            }
+
+            Signal();
+        }
+    }
+
+    /// <summary>Whether an object is in a list or watch with these scope and selectors.</summary>
+    public static bool Matches(ApiResource resource, string? ns, LabelSelector labels, LabelSelector fields, JsonObject obj) =>
+        (ns is null || (obj["metadata"]?["namespace"]?.GetValue<string>() ?? "") == ns)
+        && labels.Matches(key => obj["metadata"]?["labels"]?[key]?.GetValue<string>())
+        && fields.Matches(field => FieldSelectors.Value(resource, obj, field));
+
+    /// <summary>The changes to <paramref name="resource"/> after <paramref name="afterResourceVersion"/> (oldest first),
+    /// the resourceVersion they bring a reader up to, and a task that completes at the next change.
+    /// Throws 410 Expired when changes after that version are no longer kept.</summary>
+    public (IReadOnlyList<StoredChange> Changes, long UpTo, Task Next) ChangesAfter(ApiResource resource, long afterResourceVersion)
+    {
+        lock (_gate)
+        {
+            if (afterResourceVersion < _historyStart)
+            {
+                throw new ApiError(410, "Expired", $"too old resource version: {afterResourceVersion} ({_historyStart + 1})");
+            }
+
+            var changes = _history
+                .Where(c => c.ResourceVersion > afterResourceVersion && c.Key.Group == resource.Group && c.Key.Resource == resource.Plural)
+                .ToList();
+            return (changes, Math.Max(afterResourceVersion, _resourceVersion), _changed.Task);
+        }
+    }
 
     /// <summary>Lets the simulated controllers act on what is due; called before every request.
     /// <paramref name="forced"/> settles everything that controller has pending, due or not.</summary>
@@ -64,6 +160,11 @@ internal sealed class ClusterStore(TimeProvider time)
             {
                 controller.Forget();
             }
+
+            // Like a compaction: no watch resumes from before the reset.
+            _history.Clear();
+            _historyStart = _resourceVersion;
+            Signal();
         }
     }
 
@@ -94,8 +195,7 @@ internal sealed class ClusterStore(TimeProvider time)
                 .OrderBy(e => e.Key.Namespace, StringComparer.Ordinal)
                 .ThenBy(e => e.Key.Name, StringComparer.Ordinal)
                 .Select(e => e.Value)
-                .Where(o => labels.Matches(key => o["metadata"]?["labels"]?[key]?.GetValue<string>()))
-                .Where(o => fields.Matches(field => FieldSelectors.Value(resource, o, field)))
+                .Where(o => Matches(resource, null, labels, fields, o))
                 .Select(o => o.DeepClone().AsObject())
                 .ToList();
             return (items, _resourceVersion.ToString(CultureInfo.InvariantCulture));
@@ -145,6 +245,7 @@ internal sealed class ClusterStore(TimeProvider time)
             metadata.Remove("deletionTimestamp");
             obj = Normalized(obj);
             _objects[key] = obj;
+            Record(ChangeType.Added, key, obj, previous: null);
             var statusGiven = keepStatus && obj["status"] is not null;
             foreach (var controller in _controllers.Where(_ => !statusGiven))
             {
@@ -227,6 +328,12 @@ internal sealed class ClusterStore(TimeProvider time)
             {
                 throw ApiError.NotFound(resource, name);
             }
+
+            // As with etcd, the deletion is a revision of its own, and the deleted object is shown at it.
+            var previous = removed;
+            removed = removed.DeepClone().AsObject();
+            removed["metadata"]!["resourceVersion"] = NextResourceVersion();
+            Record(ChangeType.Deleted, key, removed, previous);
 
             foreach (var controller in _controllers)
             {
@@ -350,6 +457,7 @@ internal sealed class ClusterStore(TimeProvider time)
         metadata["resourceVersion"] = NextResourceVersion();
         candidate = Normalized(candidate);
         _objects[key] = candidate;
+        Record(ChangeType.Modified, key, candidate, existing);
         if (specChanged)
         {
             foreach (var controller in _controllers)
@@ -366,7 +474,41 @@ internal sealed class ClusterStore(TimeProvider time)
 
     private string NextResourceVersion() =>
         (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Keeps a change for watches (objects are never mutated once stored, so no copy) and wakes them.</summary>
+    private void Record(ChangeType type, ObjectKey key, JsonObject obj, JsonObject? previous)
+    {
+        _history.Add(new StoredChange(_resourceVersion, type, key, obj, previous));
+        if (_history.Count > HistoryLimit)
+        {
+            var dropped = _history.Count - HistoryLimit;
+            _historyStart = _history[dropped - 1].ResourceVersion;
+            _history.RemoveRange(0, dropped);
+        }
+
+        Signal();
+    }
+
+    private void Signal()
+    {
+        var changed = _changed;
+        _changed = NewSignal();
+        changed.TrySetResult();
+    }
 }
+
+internal enum ChangeType
+{
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// <summary>One write as watches see it: the object after it (for a deletion, the object as it was, at the
+/// deletion's resourceVersion) and before it.</summary>
+internal sealed record StoredChange(long ResourceVersion, ChangeType Type, ObjectKey Key, JsonObject Object, JsonObject? Previous);
 
 /// <summary>A simulated controller (deployment rollouts, gateway) that reacts to spec changes.</summary>
 internal interface IClusterController
@@ -378,4 +520,7 @@ internal interface IClusterController
     void Settle(ClusterStore store, DateTimeOffset now, bool force);
 
     void Forget(ObjectKey? key = null);
+
+    /// <summary>An object read back from a snapshot: pick up its rollout again if its status is behind its spec.</summary>
+    void Resume(ApiResource resource, ObjectKey key, JsonObject obj, DateTimeOffset now);
 }

@@ -67,6 +67,15 @@ public sealed class DeploymentSimulation : IClusterController
         }
     }
 
+    void IClusterController.Resume(ApiResource resource, ObjectKey key, JsonObject obj, DateTimeOffset now)
+    {
+        if (resource == ApiResources.Deployments
+            && JsonFields.Int64(obj["status"]?["observedGeneration"]) != (JsonFields.Int64(obj["metadata"]?["generation"]) ?? 1))
+        {
+            ((IClusterController)this).Observe(resource, key, obj, now);
+        }
+    }
+
     void IClusterController.Forget(ObjectKey? key)
     {
         lock (_pending)

@@ -5,7 +5,7 @@ namespace Flagger.Sandbox.Kubernetes;
 /// <summary>The discovery documents kubectl and clients read: /version, /api, /api/v1, /apis, /apis/{group}[/{version}].</summary>
 internal static class Discovery
 {
-    private static readonly string[] s_verbs = ["create", "delete", "get", "list", "patch", "update"];
+    private static readonly string[] s_verbs = ["create", "delete", "get", "list", "patch", "update", "watch"];
 
     public static JsonObject Version() => new()
     {

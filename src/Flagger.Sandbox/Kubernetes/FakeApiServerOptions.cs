@@ -17,4 +17,10 @@ public sealed class FakeApiServerOptions
 
     /// <summary>Parent of the directory holding <see cref="FakeKubernetesApiServer.KubeconfigPath"/>; the system temp directory when null.</summary>
     public string? WorkDirectory { get; init; }
+
+    /// <summary>Where the server keeps itself across restarts (null: nothing is kept). It holds the CA and serving
+    /// certificate, the port and token (<c>server.json</c>) and the objects (<c>objects.json</c>, written shortly after
+    /// every change and on dispose, read at start), so a server started again on it is the same cluster at the same
+    /// address, and kubeconfigs written before still work.</summary>
+    public string? StateDirectory { get; init; }
 }

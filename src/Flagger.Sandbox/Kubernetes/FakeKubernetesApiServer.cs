@@ -26,6 +26,8 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     private readonly FakeApiServerOptions _options;
     private readonly string _kubeconfigDirectory;
     private readonly ServingCertificates _certificates;
+    private readonly CancellationTokenSource _stopPersisting = new();
+    private Task? _persisting;
 
     private FakeKubernetesApiServer(
         WebApplication app, ClusterStore store, FakeApiServerOptions options, string token, ServingCertificates certificates)
@@ -35,7 +37,8 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         _options = options;
         _certificates = certificates;
         Token = token;
-        _kubeconfigDirectory = Path.Combine(options.WorkDirectory ?? Path.GetTempPath(), "flagger-fake-kube-" + Guid.NewGuid().ToString("N"));
+        _kubeconfigDirectory = options.StateDirectory
+            ?? Path.Combine(options.WorkDirectory ?? Path.GetTempPath(), "flagger-fake-kube-" + Guid.NewGuid().ToString("N"));
     }
 
     /// <summary><c>https://127.0.0.1:PORT</c>, served with a certificate signed by <see cref="CertificateAuthority"/>.</summary>
@@ -47,7 +50,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     /// <summary>The bearer token every request must carry.</summary>
     public string Token { get; }
 
-    /// <summary>A kubeconfig for this server, written at start.</summary>
+    /// <summary>A kubeconfig for this server, written at start (in the state directory when there is one, and kept).</summary>
     public string KubeconfigPath => Path.Combine(_kubeconfigDirectory, "config");
 
     public RequestLog Requests { get; } = new();
@@ -67,16 +70,24 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Logging.ClearProviders();
-        var certificates = ServingCertificates.Create(TimeProvider.System.GetUtcNow());
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificates.Server)));
+        var state = options.StateDirectory is { } stateDirectory ? ServerState.Read(Directory.CreateDirectory(stateDirectory).FullName) : null;
+        var certificates = options.StateDirectory is null
+            ? ServingCertificates.Create(TimeProvider.System.GetUtcNow())
+            : ServingCertificates.LoadOrCreate(options.StateDirectory!, TimeProvider.System.GetUtcNow());
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, state?.Port ?? 0, listen => listen.UseHttps(certificates.Server)));
         var app = builder.Build();
 
         var store = new ClusterStore(options.TimeProvider);
-        var server = new FakeKubernetesApiServer(app, store, options, options.Token ?? Guid.NewGuid().ToString("N"), certificates);
+        var token = options.Token ?? state?.Token ?? Guid.NewGuid().ToString("N");
+        var server = new FakeKubernetesApiServer(app, store, options, token, certificates);
         server.Deployments.Attach(store);
         server.Gateway.Attach(store);
         store.AddController(server.Deployments);
         store.AddController(server.Gateway);
+        if (options.StateDirectory is not null && File.Exists(server.ObjectsPath))
+        {
+            store.Restore(await File.ReadAllTextAsync(server.ObjectsPath));
+        }
         var handler = new ApiRequestHandler(
             store, server.Requests, server.Faults, () => server.Token, () => server.BaseAddress.Authority, app.Lifetime.ApplicationStopping);
         app.Run(handler.HandleAsync);
@@ -87,7 +98,43 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         server.BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
         Directory.CreateDirectory(server._kubeconfigDirectory);
         server.WriteKubeconfig(server.KubeconfigPath);
+        if (options.StateDirectory is { } kept)
+        {
+            new ServerState(server.BaseAddress.Port, token).Write(kept);
+            server._persisting = server.PersistAsync(server._stopPersisting.Token);
+        }
+
         return server;
+    }
+
+    private string ObjectsPath => Path.Combine(_options.StateDirectory!, "objects.json");
+
+    /// <summary>Writes the objects shortly after each change (at most every 200 ms), through a temporary file so a
+    /// kill never leaves half a snapshot.</summary>
+    private async Task PersistAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            var changed = _store.NextChange;
+            try
+            {
+                await changed.WaitAsync(stopping);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            await WriteObjectsAsync();
+        }
+    }
+
+    private async Task WriteObjectsAsync()
+    {
+        var temporary = ObjectsPath + ".tmp";
+        await File.WriteAllTextAsync(temporary, _store.Snapshot());
+        File.Move(temporary, ObjectsPath, overwrite: true);
     }
 
     /// <summary>Writes a kubeconfig (cluster at <see cref="BaseAddress"/> with <see cref="CertificateAuthority"/> as
@@ -224,12 +271,23 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_persisting is not null)
+        {
+            await _stopPersisting.CancelAsync();
+            await _persisting;
+            await WriteObjectsAsync();
+        }
+
+        _stopPersisting.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         _certificates.Dispose();
         try
         {
-            Directory.Delete(_kubeconfigDirectory, recursive: true);
+            if (_options.StateDirectory is null)
+            {
+                Directory.Delete(_kubeconfigDirectory, recursive: true);
+            }
         }
         catch (IOException)
         {
@@ -244,4 +302,25 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     private static KubernetesEntityAttribute Entity(Type type) =>
         type.GetCustomAttributes(typeof(KubernetesEntityAttribute), inherit: true).OfType<KubernetesEntityAttribute>().FirstOrDefault()
         ?? throw new ArgumentException($"{type.Name} has no [KubernetesEntity] attribute");
+}
+
+/// <summary>What a server with a state directory keeps besides its certificates and objects: <c>server.json</c>.</summary>
+internal sealed record ServerState(int Port, string Token)
+{
+    private const string FileName = "server.json";
+
+    public static ServerState? Read(string directory)
+    {
+        var path = Path.Combine(directory, FileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var json = JsonNode.Parse(File.ReadAllText(path))!;
+        return new ServerState(json["port"]!.GetValue<int>(), json["token"]!.GetValue<string>());
+    }
+
+    public void Write(string directory) =>
+        File.WriteAllText(Path.Combine(directory, FileName), new JsonObject { ["port"] = Port, ["token"] = Token }.ToJsonString());
 }

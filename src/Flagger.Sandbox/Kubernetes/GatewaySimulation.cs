@@ -79,6 +79,18 @@ public sealed class GatewaySimulation : IClusterController
         }
     }
 
+    void IClusterController.Resume(ApiResource resource, ObjectKey key, JsonObject obj, DateTimeOffset now)
+    {
+        var generation = JsonFields.Int64(obj["metadata"]?["generation"]) ?? 1;
+        var parents = (obj["status"]?["parents"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var behind = parents.Count == 0 || parents.Any(p =>
+            (p["conditions"] as JsonArray ?? []).OfType<JsonObject>().All(c => JsonFields.Int64(c["observedGeneration"]) != generation));
+        if (resource == ApiResources.HttpRoutes && behind)
+        {
+            ((IClusterController)this).Observe(resource, key, obj, now);
+        }
+    }
+
     void IClusterController.Forget(ObjectKey? key)
     {
         lock (_pending)

@@ -64,6 +64,29 @@ internal sealed class ServingCertificates : IDisposable
         return new ServingCertificates(authority, server);
     }
 
+    /// <summary>The certificates kept in <paramref name="directory"/> (<c>ca.pem</c>, <c>server.pfx</c>), made and written there
+    /// the first time, so a restarted server is trusted by the kubeconfigs written before.</summary>
+    public static ServingCertificates LoadOrCreate(string directory, DateTimeOffset now)
+    {
+        var authorityPath = Path.Combine(directory, "ca.pem");
+        var serverPath = Path.Combine(directory, "server.pfx");
+        if (File.Exists(authorityPath) && File.Exists(serverPath))
+        {
+            var server = X509CertificateLoader.LoadPkcs12FromFile(serverPath, password: null);
+            if (server.NotAfter > now.UtcDateTime.AddDays(1))
+            {
+                return new ServingCertificates(X509Certificate2.CreateFromPem(File.ReadAllText(authorityPath)), server);
+            }
+
+            server.Dispose();
+        }
+
+        var created = Create(now);
+        File.WriteAllText(authorityPath, created.AuthorityPem);
+        File.WriteAllBytes(serverPath, created.Server.Export(X509ContentType.Pkcs12));
+        return created;
+    }
+
     public void Dispose()
     {
         Authority.Dispose();

@@ -9,7 +9,7 @@ namespace Flagger.Sandbox.Prometheus;
 /// A real Prometheus (the Debian package's binary) started as a plain process on a free loopback port,
 /// with a temporary config and data directory, the remote-write receiver on, and one scrape job (1 s by
 /// default) for the given targets, or for a <see cref="ScrapeTarget"/> of its own when none are given.
-/// Killed and its directory removed on dispose.
+/// Killed and its directory removed on dispose; it also exits within a second when this process dies.
 /// </summary>
 public sealed class PrometheusServer : IAsyncDisposable
 {
@@ -17,6 +17,15 @@ public sealed class PrometheusServer : IAsyncDisposable
         "Prometheus is required by the metric tests: install it with " +
         "`apt-get update && apt-get install -y --no-install-recommends prometheus` (scripts/test does this), " +
         "or set PROMETHEUS_BINARY to its path.";
+
+    // .NET cannot ask the kernel to kill a child with its parent (no PR_SET_PDEATHSIG), so the shell that starts
+    // Prometheus leaves a watcher behind that kills it once this process is gone (even after a kill -9), then
+    // execs Prometheus in its own place: the process id stays Prometheus', and the watcher is its child.
+    private const string Watchdog = """
+        parent=$1; shift
+        ( while kill -0 "$parent" 2>/dev/null && kill -0 $$ 2>/dev/null; do sleep 1; done; kill -TERM $$ 2>/dev/null ) >/dev/null 2>&1 </dev/null &
+        exec "$@"
+        """;
 
     private readonly Process _process;
     private readonly string _directory;
@@ -113,7 +122,7 @@ public sealed class PrometheusServer : IAsyncDisposable
                   - targets: [{targetList}]
             """, cancellationToken);
 
-        var start = new ProcessStartInfo(binary)
+        var start = new ProcessStartInfo("/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -122,6 +131,11 @@ public sealed class PrometheusServer : IAsyncDisposable
         };
         foreach (var argument in new[]
         {
+            "-c",
+            Watchdog,
+            "sh",
+            Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            binary,
             $"--config.file={config}",
             $"--storage.tsdb.path={Path.Combine(directory, "data")}",
             $"--web.listen-address=127.0.0.1:{port}",

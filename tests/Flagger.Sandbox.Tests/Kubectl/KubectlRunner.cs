@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 
 namespace Flagger.Sandbox.Tests.Kubectl;
 
@@ -23,21 +24,7 @@ public sealed class KubectlRunner(string kubeconfigPath) : IDisposable
     /// <summary>Runs <c>kubectl --kubeconfig PATH ARGS</c>, killing it after 20 s (a test failure).</summary>
     public async Task<KubectlResult> RunAsync(params string[] args)
     {
-        var start = new ProcessStartInfo(Executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in (string[])["--kubeconfig", kubeconfigPath, "--cache-dir", _cacheDirectory, "--request-timeout", "15s", .. args])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("KUBECONFIG");
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("kubectl did not start");
-        process.StandardInput.Close();
+        using var process = Launch(args, requestTimeout: "15s");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(s_timeout);
@@ -62,6 +49,9 @@ public sealed class KubectlRunner(string kubeconfigPath) : IDisposable
         return result.Output;
     }
 
+    /// <summary>Starts a command that runs until it is killed (<c>get -w</c>), reading its output line by line.</summary>
+    public RunningKubectl Start(params string[] args) => new(Launch(args, requestTimeout: "0"));
+
     public void Dispose()
     {
         try
@@ -74,9 +64,89 @@ public sealed class KubectlRunner(string kubeconfigPath) : IDisposable
         }
     }
 
+    private Process Launch(string[] args, string requestTimeout)
+    {
+        var start = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])["--kubeconfig", kubeconfigPath, "--cache-dir", _cacheDirectory, "--request-timeout", requestTimeout, .. args])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("KUBECONFIG");
+        var process = Process.Start(start) ?? throw new InvalidOperationException("kubectl did not start");
+        process.StandardInput.Close();
+        return process;
+    }
+
     private static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(directory => Path.Combine(directory, name))
             .FirstOrDefault(File.Exists);
+}
+
+/// <summary>A kubectl that keeps running (a watch); disposing kills it.</summary>
+public sealed class RunningKubectl : IDisposable
+{
+    private readonly Process _process;
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly Task<string> _error;
+    private readonly List<string> _seen = [];
+
+    internal RunningKubectl(Process process)
+    {
+        _process = process;
+        _error = process.StandardError.ReadToEndAsync();
+        _ = Task.Run(async () =>
+        {
+            while (await process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                _lines.Writer.TryWrite(line);
+            }
+
+            _lines.Writer.TryComplete();
+        });
+    }
+
+    /// <summary>Waits for an output line that matches (the earlier lines are kept in the failure message); fails after 10 s or when kubectl exits.</summary>
+    public async Task<string> LineAsync(Func<string, bool> matches)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            while (await _lines.Reader.WaitToReadAsync(timeout.Token))
+            {
+                while (_lines.Reader.TryRead(out var line))
+                {
+                    _seen.Add(line);
+                    if (matches(line))
+                    {
+                        return line;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"no matching kubectl line in 10 s; seen:\n{string.Join('\n', _seen)}");
+        }
+
+        throw new InvalidOperationException($"kubectl exited ({string.Join('\n', _seen)}): {await _error}");
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
 }

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Flagger.Sandbox.Kubernetes;
 using Flagger.Sandbox.Tests.FakeApiServer;
 using Flagger.Testing.Kubernetes;
+using k8s;
+using k8s.Models;
 
 namespace Flagger.Sandbox.Tests.Kubectl;
 
@@ -12,6 +14,7 @@ public sealed class KubectlTests(FakeApiServerFixture fixture) : IDisposable
     private readonly FakeKubernetesApiServer _server = fixture.FreshServer();
     private readonly string _ns = fixture.NewNamespace();
     private readonly KubectlRunner _kubectl = new(fixture.Server.KubeconfigPath);
+    private readonly List<string> _manifests = [];
 
     [Fact]
     public async Task GetConfigMaps_TheServersKubeconfig_AuthenticatesOverTlsWithTheToken()
@@ -149,7 +152,201 @@ public sealed class KubectlTests(FakeApiServerFixture fixture) : IDisposable
         Assert.Null(_server.Get("flagger.app/v1beta1", "Canary", _ns, "podinfo"));
     }
 
-    public void Dispose() => _kubectl.Dispose();
+    [Fact]
+    public async Task GetWatch_PrintsAStatusChangeMadeAfterItStarted_WithoutListingAgain()
+    {
+        _server.Seed(Canary(_ns, "podinfo", phase: "Progressing", weight: 20));
+        using var client = _server.CreateClient();
+        using var watch = _kubectl.Start("get", "canaries", "-n", _ns, "-w", "--output-watch-events");
+
+        var first = await watch.LineAsync(line => line.Contains("podinfo", StringComparison.Ordinal));
+        await WatchOpenedAsync($"/apis/flagger.app/v1beta1/namespaces/{_ns}/canaries");
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""{"status":{"phase":"Succeeded","canaryWeight":0}}""", V1Patch.PatchType.MergePatch),
+            "flagger.app", "v1beta1", _ns, "canaries", "podinfo");
+        var changed = await watch.LineAsync(line => line.Contains("Succeeded", StringComparison.Ordinal));
+
+        Assert.Equal(["ADDED", "podinfo", "Progressing", "20"], first.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..4]);
+        Assert.Equal(["MODIFIED", "podinfo", "Succeeded", "0"], changed.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..4]);
+        Assert.Equal(1, _server.Requests.CountWhere(r => r.Path == $"/apis/flagger.app/v1beta1/namespaces/{_ns}/canaries"
+            && !r.Query.Contains("watch=true", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task WaitForConditionPromoted_ReturnsOnceAStatusPatchSetsItTrue()
+    {
+        _server.Seed(Canary(_ns, "podinfo"));
+        using var client = _server.CreateClient();
+
+        var waiting = _kubectl.RunAsync("wait", "--for=condition=promoted", "canary/podinfo", "-n", _ns, "--timeout=10s");
+        await WatchOpenedAsync($"/apis/flagger.app/v1beta1/namespaces/{_ns}/canaries");
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch(
+                """{"status":{"phase":"Succeeded","conditions":[{"type":"Promoted","status":"True","reason":"Succeeded","message":"Canary analysis completed successfully, promotion finished."}]}}""",
+                V1Patch.PatchType.MergePatch),
+            "flagger.app", "v1beta1", _ns, "canaries", "podinfo");
+        var result = await waiting;
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("canary.flagger.app/podinfo condition met", result.Output.Trim());
+    }
+
+    [Fact]
+    public async Task ApplyWithValidation_CreatesThenConfiguresACanary_ValidatedByTheServer()
+    {
+        var manifest = Manifest(CanaryYaml(_ns, "stepWeight: 10"));
+
+        var created = await _kubectl.OutputOfAsync("apply", "-f", manifest);
+        File.WriteAllText(manifest, CanaryYaml(_ns, "stepWeight: 20"));
+        var configured = await _kubectl.OutputOfAsync("apply", "-f", manifest);
+
+        Assert.Equal("canary.flagger.app/podinfo created", created.Trim());
+        Assert.Equal("canary.flagger.app/podinfo configured", configured.Trim());
+        Assert.Equal(20, _server.Get("flagger.app/v1beta1", "Canary", _ns, "podinfo")!["spec"]!["analysis"]!["stepWeight"]!.GetValue<int>());
+        Assert.Contains(_server.Requests.All, r => r.Method == "PATCH" && r.Path == $"/apis/flagger.app/v1beta1/namespaces/{_ns}/canaries/podinfo"
+            && r.Query.Contains("fieldValidation=Strict", StringComparison.Ordinal) && r.StatusCode == 200);
+    }
+
+    [Fact]
+    public async Task ApplyACanaryWithAnUnknownField_FailsNamingTheField_CreatesNothing()
+    {
+        var manifest = Manifest(CanaryYaml(_ns, "stepWeight: 10\n    stepWeigth: 5"));
+
+        var result = await _kubectl.RunAsync("apply", "-f", manifest);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("strict decoding error: unknown field \"spec.analysis.stepWeigth\"", result.Error, StringComparison.Ordinal);
+        Assert.Null(_server.Get("flagger.app/v1beta1", "Canary", _ns, "podinfo"));
+    }
+
+    [Fact]
+    public async Task ApplyBuiltInKinds_ValidatesAgainstTheirSchemas_AnUnknownContainerFieldFails()
+    {
+        var manifest = Manifest(DeploymentYaml(_ns, "podinfo", "image: ghcr.io/stefanprodan/podinfo:6.0.0") + "---\n" + $"""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: podinfo-config
+              namespace: {_ns}
+            data:
+              LEVEL: info
+            """);
+        var typo = Manifest(DeploymentYaml(_ns, "broken", "imagee: ghcr.io/stefanprodan/podinfo:6.0.0"));
+
+        var applied = await _kubectl.OutputOfAsync("apply", "-f", manifest);
+        var refused = await _kubectl.RunAsync("apply", "-f", typo);
+
+        Assert.Equal(["deployment.apps/podinfo created", "configmap/podinfo-config created"], applied.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("unknown field \"spec.template.spec.containers[0].imagee\"", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApplyServerSide_CreatesTheCanary()
+    {
+        var manifest = Manifest(CanaryYaml(_ns, "stepWeight: 10"));
+
+        var output = await _kubectl.OutputOfAsync("apply", "--server-side", "-f", manifest);
+
+        Assert.Equal("canary.flagger.app/podinfo serverside-applied", output.Trim());
+        Assert.NotNull(_server.Get("flagger.app/v1beta1", "Canary", _ns, "podinfo"));
+    }
+
+    [Fact]
+    public async Task ExplainCanarySpecAnalysis_PrintsTheAnalysisFieldsOfTheCrdSchema()
+    {
+        var output = await _kubectl.OutputOfAsync("explain", "canary.spec.analysis");
+
+        Assert.Contains("KIND:       Canary", output, StringComparison.Ordinal);
+        Assert.Contains("FIELD: analysis <Object>", output, StringComparison.Ordinal);
+        foreach (var field in new[] { "interval\t<string>", "maxWeight\t<integer>", "stepWeights\t<[]integer>", "metrics\t<[]Object>", "webhooks\t<[]Object>" })
+        {
+            Assert.Contains(field, output, StringComparison.Ordinal);
+        }
+    }
+
+    public void Dispose()
+    {
+        _kubectl.Dispose();
+        foreach (var file in _manifests)
+        {
+            File.Delete(file);
+        }
+    }
+
+    private string Manifest(string yaml)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"flagger-kubectl-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, yaml);
+        _manifests.Add(path);
+        return path;
+    }
+
+    private static string CanaryYaml(string ns, string analysisLine) => $"""
+        apiVersion: flagger.app/v1beta1
+        kind: Canary
+        metadata:
+          name: podinfo
+          namespace: {ns}
+        spec:
+          provider: gatewayapi:v1
+          targetRef:
+            apiVersion: apps/v1
+            kind: Deployment
+            name: podinfo
+          service:
+            port: 9898
+          analysis:
+            interval: 1m
+            threshold: 5
+            maxWeight: 50
+            {analysisLine}
+            metrics:
+              - name: request-success-rate
+                thresholdRange:
+                  min: 99
+                interval: 1m
+
+        """;
+
+    private static string DeploymentYaml(string ns, string name, string imageLine) => $"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {name}
+          namespace: {ns}
+        spec:
+          replicas: 2
+          selector:
+            matchLabels:
+              app: {name}
+          template:
+            metadata:
+              labels:
+                app: {name}
+            spec:
+              containers:
+                - name: podinfod
+                  {imageLine}
+                  ports:
+                    - containerPort: 9898
+                      name: http
+                  resources:
+                    requests:
+                      cpu: 100m
+                      memory: 64Mi
+
+        """;
+
+    /// <summary>Waits until kubectl has opened its watch on the path (the fake logs a watch when it starts).</summary>
+    private async Task WatchOpenedAsync(string path)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!_server.Requests.All.Any(r => r.Path == path && r.Query.Contains("watch=true", StringComparison.Ordinal)))
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
 
     /// <summary>kubectl's table output, each line split on runs of spaces.</summary>
     private static string[][] Cells(string output) =>
