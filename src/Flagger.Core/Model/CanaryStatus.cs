@@ -27,6 +27,7 @@ public sealed record CanaryStatus
     public string? LastPromotedSpec { get; init; }
 
     [JsonPropertyName("lastTransitionTime")]
+    [JsonConverter(typeof(KubernetesTimeConverter))]
     public DateTimeOffset? LastTransitionTime { get; init; }
 
     [JsonPropertyName("sessionAffinityCookie")]
@@ -92,9 +93,11 @@ public sealed record CanaryCondition
     public string Status { get; init; } = "Unknown";
 
     [JsonPropertyName("lastUpdateTime")]
+    [JsonConverter(typeof(KubernetesTimeConverter))]
     public DateTimeOffset? LastUpdateTime { get; init; }
 
     [JsonPropertyName("lastTransitionTime")]
+    [JsonConverter(typeof(KubernetesTimeConverter))]
     public DateTimeOffset? LastTransitionTime { get; init; }
 
     [JsonPropertyName("reason")]
