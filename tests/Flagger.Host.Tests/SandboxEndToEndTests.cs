@@ -147,7 +147,15 @@ public sealed class SandboxEndToEndTests(SandboxHostFixture fixture, ITestOutput
             Assert.Equal(0, fixture.Sandbox.View(name).Target.Replicas);
             Assert.Equal(new RouteWeights(100, 0, false), fixture.Sandbox.RouteWeights(name));
         });
-        var alerts = fixture.Alerts.RequestsTo("/slack").Select(r => r.Body).ToList();
-        Assert.Contains(alerts, a => a.Contains("Failed checks threshold reached", StringComparison.Ordinal) && a.Contains("podinfo.test", StringComparison.Ordinal));
+        // The alert goes out once the failing tick is committed, a moment after its status shows Failed.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        bool Alerted() => fixture.Alerts.RequestsTo("/slack").Any(r =>
+            r.Body.Contains("Failed checks threshold reached", StringComparison.Ordinal) && r.Body.Contains("podinfo.test", StringComparison.Ordinal));
+        while (!Alerted() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.True(Alerted(), "no Slack alert for podinfo.test's failed checks: " + string.Join(" | ", fixture.Alerts.RequestsTo("/slack").Select(r => r.Body)));
     }
 }
