@@ -53,8 +53,7 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
     private readonly StateStoreOptions _options;
     private readonly ILogger<TableRolloutStore> _logger;
     private readonly ConcurrentDictionary<(string Namespace, string Name), StoredVersion> _versions = new();
-    private readonly Lock _tablesGate = new();
-    private Task? _tablesReady;
+    private readonly TablesOnce _tablesReady;
 
     public TableRolloutStore(TableServiceClient service, IOptions<StateStoreOptions> options, ILogger<TableRolloutStore> logger)
     {
@@ -63,21 +62,15 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
         _canaries = service.GetTableClient(_options.TablePrefix + CanaryRows.Table);
         _history = service.GetTableClient(_options.TablePrefix + "History");
         _deliveries = service.GetTableClient(_options.TablePrefix + "Deliveries");
+        _tablesReady = new TablesOnce(_canaries, _history, _deliveries);
     }
 
     public Task<CanaryCheckpoint?> GetCheckpointAsync(string @namespace, string name, CancellationToken cancellationToken) =>
         GuardAsync($"read the checkpoint of {@namespace}/{name}", async () =>
         {
-            var response = await _canaries.GetEntityIfExistsAsync<TableEntity>(Key(@namespace), Key(name), cancellationToken: cancellationToken);
-            if (!response.HasValue || response.Value is not { } entity)
-            {
-                _versions.TryRemove((@namespace, name), out _);
-                return null;
-            }
-
-            var checkpoint = ToCheckpoint(entity);
-            _versions[(@namespace, name)] = new StoredVersion(entity.ETag, checkpoint.Sequence, checkpoint.Reserved);
-            return checkpoint;
+            var response = await _canaries.GetEntityIfExistsAsync<TableEntity>(
+                CanaryRows.Partition(@namespace), CanaryRows.Checkpoint(name), cancellationToken: cancellationToken);
+            return Track(@namespace, name, response.HasValue ? response.Value : null);
         }, cancellationToken);
 
     /// <summary>One query: the canary's checkpoint and its inbox rows are one key range of its namespace's partition.</summary>
@@ -87,14 +80,13 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
             var partition = CanaryRows.Partition(@namespace);
             var (from, to) = CanaryRows.Range(name);
             var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {to}");
-            CanaryCheckpoint? checkpoint = null;
+            TableEntity? row = null;
             var held = new List<QueuedOperation>();
             await foreach (var entity in _canaries.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
             {
                 if (CanaryRows.IsCheckpoint(entity.RowKey))
                 {
-                    checkpoint = ToCheckpoint(entity);
-                    _versions[(@namespace, name)] = new StoredVersion(entity.ETag, checkpoint.Sequence, checkpoint.Reserved);
+                    row = entity;
                 }
                 else if (CanaryRows.IsOperation(entity.RowKey))
                 {
@@ -102,13 +94,22 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
                 }
             }
 
-            if (checkpoint is null)
-            {
-                _versions.TryRemove((@namespace, name), out _);
-            }
-
-            return new TickState(checkpoint, [.. held.OrderBy(h => h.Number)]);
+            return new TickState(Track(@namespace, name, row), [.. held.OrderBy(h => h.Number)]);
         }, cancellationToken);
+
+    /// <summary>The checkpoint of a row just read, remembering its version (so the next save costs one request), or forgetting it when there is none.</summary>
+    private CanaryCheckpoint? Track(string @namespace, string name, TableEntity? row)
+    {
+        if (row is null)
+        {
+            _versions.TryRemove((@namespace, name), out _);
+            return null;
+        }
+
+        var checkpoint = ToCheckpoint(row);
+        _versions[(@namespace, name)] = new StoredVersion(row.ETag, checkpoint.Sequence, checkpoint.Reserved);
+        return checkpoint;
+    }
 
     public Task<IReadOnlyList<CanaryCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken) =>
         GuardAsync("list checkpoints", async () =>
@@ -187,7 +188,7 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
         {
             try
             {
-                await _canaries.DeleteEntityAsync(Key(@namespace), Key(name), ETag.All, cancellationToken);
+                await _canaries.DeleteEntityAsync(CanaryRows.Partition(@namespace), CanaryRows.Checkpoint(name), ETag.All, cancellationToken);
             }
             catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
             {
@@ -270,7 +271,7 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
         return (long.MaxValue - sequence).ToString("D19", CultureInfo.InvariantCulture);
     }
 
-    internal static string HistoryPartition(string @namespace, string name) => Key(@namespace) + "." + Key(name);
+    internal static string HistoryPartition(string @namespace, string name) => CanaryRows.Key(@namespace) + "." + CanaryRows.Key(name);
 
     /// <summary>
     /// Event ids are spread over 256 partitions by hash (so pruning can delete in batch transactions) and kept
@@ -287,7 +288,7 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
     {
         try
         {
-            await EnsureTablesAsync().WaitAsync(cancellationToken);
+            await _tablesReady.EnsureAsync(cancellationToken);
             return await action();
         }
         catch (Exception e) when (TransientFailures.IsTransient(e, cancellationToken))
@@ -295,27 +296,6 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
             LogUnavailable(_logger, e, what);
             throw new StateStoreUnavailableException($"Table Storage is unavailable: could not {what}. Nothing was written by this call.", e);
         }
-    }
-
-    /// <summary>Creates the tables once per store (a singleton, so once per process); a failed attempt is tried again on the next call.</summary>
-    private Task EnsureTablesAsync()
-    {
-        lock (_tablesGate)
-        {
-            if (_tablesReady is null || _tablesReady.IsFaulted || _tablesReady.IsCanceled)
-            {
-                _tablesReady = CreateTablesAsync();
-            }
-
-            return _tablesReady;
-        }
-    }
-
-    private async Task CreateTablesAsync()
-    {
-        await _canaries.CreateIfNotExistsAsync(CancellationToken.None);
-        await _history.CreateIfNotExistsAsync(CancellationToken.None);
-        await _deliveries.CreateIfNotExistsAsync(CancellationToken.None);
     }
 
     private async Task<bool> TryReplaceAsync(TableEntity entity, ETag etag, CanaryCheckpoint checkpoint, CancellationToken cancellationToken)
@@ -400,7 +380,7 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
 
     private static TableEntity ToEntity(CanaryCheckpoint checkpoint)
     {
-        var entity = new TableEntity(Key(checkpoint.Namespace), Key(checkpoint.Name))
+        var entity = new TableEntity(CanaryRows.Partition(checkpoint.Namespace), CanaryRows.Checkpoint(checkpoint.Name))
         {
             ["Sequence"] = checkpoint.Sequence,
             ["Phase"] = checkpoint.Status.Phase?.ToString(),
@@ -470,8 +450,6 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
 
     private static IReadOnlyList<T> DeserializeList<T>(string? json) =>
         string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<List<T>>(json, s_json) ?? [];
-
-    private static string Key(string value) => CanaryRows.Key(value);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Checkpoint {CanaryNamespace}/{CanaryName} sequence {Sequence}: lost a write race (attempt {Attempt}), re-reading")]
     private static partial void LogRaceLost(ILogger logger, string canaryNamespace, string canaryName, long sequence, int attempt);

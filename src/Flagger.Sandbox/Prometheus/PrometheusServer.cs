@@ -235,11 +235,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             return File.Exists(configured) ? configured : null;
         }
 
-        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, "prometheus"))
-            .FirstOrDefault(File.Exists);
-        return onPath ?? (File.Exists("/usr/bin/prometheus") ? "/usr/bin/prometheus" : null);
+        return ExecutablePath.Find("prometheus") ?? (File.Exists("/usr/bin/prometheus") ? "/usr/bin/prometheus" : null);
     }
 
     private static int FreePort()

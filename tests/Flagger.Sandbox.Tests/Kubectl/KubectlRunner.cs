@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Flagger.Sandbox;
 
 namespace Flagger.Sandbox.Tests.Kubectl;
 
@@ -18,7 +19,7 @@ public sealed class KubectlRunner(string kubeconfigPath) : IDisposable
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
     private readonly string _cacheDirectory = Directory.CreateTempSubdirectory("flagger-kubectl-cache-").FullName;
 
-    public static string Executable { get; } = FindOnPath("kubectl")
+    public static string Executable { get; } = ExecutablePath.Find("kubectl")
         ?? throw new InvalidOperationException("kubectl is not on PATH: these tests run the real kubectl (1.32, which CI machines have)");
 
     /// <summary>Runs <c>kubectl --kubeconfig PATH ARGS</c>, killing it after 20 s (a test failure).</summary>
@@ -83,12 +84,6 @@ public sealed class KubectlRunner(string kubeconfigPath) : IDisposable
         process.StandardInput.Close();
         return process;
     }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, name))
-            .FirstOrDefault(File.Exists);
 }
 
 /// <summary>A kubectl that keeps running (a watch); disposing kills it.</summary>
