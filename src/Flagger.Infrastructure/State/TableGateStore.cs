@@ -12,7 +12,7 @@ public sealed class TableGateStore(TableServiceClient service, IOptions<StateSto
 {
     private const string Partition = "gates";
     private readonly TableClient _gates = service.GetTableClient(options.Value.TablePrefix + "Gates");
-    private readonly Lazy<Task> _created = new(() => service.GetTableClient(options.Value.TablePrefix + "Gates").CreateIfNotExistsAsync());
+    private readonly TablesOnce _created = new(service.GetTableClient(options.Value.TablePrefix + "Gates"));
 
     public Task<bool> IsOpenAsync(string key, CancellationToken cancellationToken) =>
         GuardAsync(key, async () =>
@@ -40,7 +40,7 @@ public sealed class TableGateStore(TableServiceClient service, IOptions<StateSto
     {
         try
         {
-            await _created.Value.WaitAsync(cancellationToken);
+            await _created.EnsureAsync(cancellationToken);
             return await action();
         }
         catch (Exception e) when (TransientFailures.IsTransient(e, cancellationToken))

@@ -25,7 +25,7 @@ public sealed class TableOperationInbox(TableServiceClient service, IOptions<Sta
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private readonly TableClient _table = service.GetTableClient(options.Value.TablePrefix + CanaryRows.Table);
-    private readonly Lazy<Task> _created = new(() => service.GetTableClient(options.Value.TablePrefix + CanaryRows.Table).CreateIfNotExistsAsync());
+    private readonly TablesOnce _created = new(service.GetTableClient(options.Value.TablePrefix + CanaryRows.Table));
 
     public Task<long> EnqueueAsync(string @namespace, string name, CanaryOperation operation, CancellationToken cancellationToken) =>
         GuardAsync($"queue {operation.Kind} for {@namespace}/{name}", async () =>
@@ -131,7 +131,7 @@ public sealed class TableOperationInbox(TableServiceClient service, IOptions<Sta
     {
         try
         {
-            await _created.Value.WaitAsync(cancellationToken);
+            await _created.EnsureAsync(cancellationToken);
             return await action();
         }
         catch (Exception e) when (TransientFailures.IsTransient(e, cancellationToken))

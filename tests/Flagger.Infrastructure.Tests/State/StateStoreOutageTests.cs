@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using Azure.Data.Tables;
+using Flagger.Core.Analysis;
 using Flagger.Infrastructure.State;
 using Flagger.Testing.Azurite;
+using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 
 namespace Flagger.Infrastructure.Tests.State;
@@ -42,5 +45,26 @@ public sealed class StateStoreOutageTests(ITestOutputHelper output)
         Assert.True(await store.TryRecordDeliveryAsync("event-2", StateSamples.Now, default));
         Assert.True(await store.SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 2), default));
         Assert.Equal(2, (await reader.GetCheckpointAsync(Ns, "podinfo", default))?.Sequence);
+    }
+
+    [Fact]
+    public async Task InboxAndGates_FirstUsedWhileAzuriteIsDown_WorkOnceItIsBack()
+    {
+        await using var server = await AzuriteServer.StartAsync();
+        var options = Options.Create(new StateStoreOptions { ConnectionString = server.ConnectionString, TablePrefix = AzuriteFixture.NewPrefix() });
+        var service = new TableServiceClient(server.ConnectionString);
+        var inbox = new TableOperationInbox(service, options);
+        var gates = new TableGateStore(service, options);
+        var pause = new CanaryOperation(CanaryOperationKind.Pause, "alice", StateSamples.Now, null);
+        await server.StopAsync();
+
+        // Their first call is the one that creates the table: it fails with the outage, and must not for ever.
+        await Assert.ThrowsAsync<StateStoreUnavailableException>(() => inbox.EnqueueAsync(Ns, "podinfo", pause, default));
+        await Assert.ThrowsAsync<StateStoreUnavailableException>(() => gates.OpenAsync("podinfo.test", default));
+        await server.RestartAsync();
+
+        Assert.Equal(1, await inbox.EnqueueAsync(Ns, "podinfo", pause, default));
+        await gates.OpenAsync("podinfo.test", default);
+        Assert.True(await gates.IsOpenAsync("podinfo.test", default));
     }
 }
