@@ -76,7 +76,7 @@ public static class SandboxDemo
     {
         output.WriteLine();
         output.WriteLine($"Pushing contosoacr.azurecr.io/podinfo:{tag} (expecting {expected})");
-        var response = await http.PostAsync("/api/registry/events", new StringContent(PushEvent(tag), Encoding.UTF8, "application/json"), cancellationToken);
+        var response = await http.PostAsync("/api/registry/events", new StringContent(RegistryPush.EventGridEvent("podinfo", tag), Encoding.UTF8, "application/json"), cancellationToken);
         output.WriteLine($"  registry webhook: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
         var reached = await FollowAsync(http, sandbox, output, null, cancellationToken);
         return reached == expected;
@@ -147,36 +147,5 @@ public static class SandboxDemo
         }
 
         return text.ToString();
-    }
-
-    internal static string PushEvent(string tag)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var digest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(tag)));
-        var push = new JsonArray(new JsonObject
-        {
-            ["id"] = Guid.NewGuid().ToString(),
-            ["topic"] = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/sandbox/providers/Microsoft.ContainerRegistry/registries/contosoacr",
-            ["subject"] = $"podinfo:{tag}",
-            ["eventType"] = "Microsoft.ContainerRegistry.ImagePushed",
-            ["eventTime"] = now.ToString("O"),
-            ["dataVersion"] = "1.0",
-            ["metadataVersion"] = "1",
-            ["data"] = new JsonObject
-            {
-                ["id"] = Guid.NewGuid().ToString(),
-                ["timestamp"] = now.ToString("O"),
-                ["action"] = "push",
-                ["target"] = new JsonObject
-                {
-                    ["mediaType"] = "application/vnd.docker.distribution.manifest.v2+json",
-                    ["digest"] = digest,
-                    ["repository"] = "podinfo",
-                    ["tag"] = tag,
-                },
-                ["request"] = new JsonObject { ["host"] = "contosoacr.azurecr.io", ["method"] = "PUT" },
-            },
-        });
-        return push.ToJsonString();
     }
 }

@@ -111,7 +111,7 @@ public sealed class SandboxEndToEndTests(SandboxHostFixture fixture, ITestOutput
 
     private async Task PushAsync(string tag)
     {
-        var response = await fixture.Http.PostAsync("/api/registry/events", new StringContent(SandboxDemo.PushEvent(tag), Encoding.UTF8, "application/json"));
+        var response = await fixture.Http.PostAsync("/api/registry/events", new StringContent(RegistryPush.EventGridEvent("podinfo", tag), Encoding.UTF8, "application/json"));
         output.WriteLine($"push {tag}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }

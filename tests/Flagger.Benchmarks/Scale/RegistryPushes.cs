@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
+using Flagger.Sandbox;
 
 namespace Flagger.Benchmarks.Scale;
 
@@ -16,7 +15,7 @@ public sealed class RegistryPushes(HttpClient http, ScaleOptions options)
         var refused = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Parallel.ForEachAsync(Enumerable.Range(0, options.Canaries), new ParallelOptions { MaxDegreeOfParallelism = options.PushConcurrency, CancellationToken = cancellationToken }, async (index, token) =>
         {
-            using var content = new StringContent(Event(ScaleCanaries.RepositoryOf(index), ScaleCanaries.PushedTag), Encoding.UTF8);
+            using var content = new StringContent(RegistryPush.EventGridEvent(ScaleCanaries.RepositoryOf(index), ScaleCanaries.PushedTag), Encoding.UTF8);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             var clock = Stopwatch.StartNew();
             using var response = await http.PostAsync("/api/registry/events", content, token);
@@ -33,36 +32,5 @@ public sealed class RegistryPushes(HttpClient http, ScaleOptions options)
         }
 
         return latencies;
-    }
-
-    /// <summary>The Event Grid schema ACR uses (as in <c>acr-image-pushed.eventgrid.json</c>), a fresh id per event.</summary>
-    private static string Event(string repository, string tag)
-    {
-        var now = DateTimeOffset.UtcNow.ToString("O");
-        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{repository}:{tag}")));
-        return new JsonArray(new JsonObject
-        {
-            ["id"] = Guid.NewGuid().ToString(),
-            ["topic"] = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/sandbox/providers/Microsoft.ContainerRegistry/registries/contosoacr",
-            ["subject"] = $"{repository}:{tag}",
-            ["eventType"] = "Microsoft.ContainerRegistry.ImagePushed",
-            ["eventTime"] = now,
-            ["dataVersion"] = "1.0",
-            ["metadataVersion"] = "1",
-            ["data"] = new JsonObject
-            {
-                ["id"] = Guid.NewGuid().ToString(),
-                ["timestamp"] = now,
-                ["action"] = "push",
-                ["target"] = new JsonObject
-                {
-                    ["mediaType"] = "application/vnd.docker.distribution.manifest.v2+json",
-                    ["digest"] = digest,
-                    ["repository"] = repository,
-                    ["tag"] = tag,
-                },
-                ["request"] = new JsonObject { ["host"] = ScaleCanaries.Registry, ["method"] = "PUT" },
-            },
-        }).ToJsonString();
     }
 }

@@ -15,7 +15,6 @@ namespace Flagger.Benchmarks.Scale;
 /// </summary>
 public sealed class ScaleCanaries(IKubernetes client, ScaleOptions options)
 {
-    public const string Registry = "contosoacr.azurecr.io";
     public const string InitialTag = "1.0.0";
     public const string PushedTag = "1.1.0";
 
@@ -35,7 +34,7 @@ public sealed class ScaleCanaries(IKubernetes client, ScaleOptions options)
             var config = KubernetesJson.Deserialize<V1ConfigMap>(SampleApp.ConfigMap(options.Namespace, name).ToJsonString());
             await CreateOrKeepAsync(() => client.CoreV1.CreateNamespacedConfigMapAsync(config, options.Namespace, cancellationToken: token));
             var deployment = KubernetesJson.Deserialize<V1Deployment>(
-                SampleApp.Deployment(options.Namespace, name, $"{Registry}/{RepositoryOf(index)}:{InitialTag}", replicas: 1).ToJsonString());
+                SampleApp.Deployment(options.Namespace, name, $"{RegistryPush.Registry}/{RepositoryOf(index)}:{InitialTag}", replicas: 1).ToJsonString());
             await CreateOrKeepAsync(() => client.AppsV1.CreateNamespacedDeploymentAsync(deployment, options.Namespace, cancellationToken: token));
             await CreateOrKeepAsync(() => client.CustomObjects.CreateNamespacedCustomObjectAsync(
                 Canary(name), FlaggerApi.Group, FlaggerApi.Version, options.Namespace, Core.Model.Canary.KubePlural, cancellationToken: token));
