@@ -26,6 +26,8 @@ public static class HostEndpoints
             HttpAnswer.From(await ApiOutage.RunAsync(() => canaries.GetAsync(@namespace, name, cancellationToken), cancellationToken)));
         api.MapGet("/canaries/{namespace}/{name}/history", async (string @namespace, string name, int? pageSize, string? continuationToken, [FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
             HttpAnswer.From(await ApiOutage.RunAsync(() => canaries.HistoryAsync(@namespace, name, pageSize, continuationToken, cancellationToken), cancellationToken)));
+        api.MapGet("/canaries/{namespace}/{name}/events", async (string @namespace, string name, [FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
+            HttpAnswer.From(await ApiOutage.RunAsync(() => canaries.EventsAsync(@namespace, name, cancellationToken), cancellationToken)));
         api.MapPost("/canaries/{namespace}/{name}/{operation}", async (
             string @namespace, string name, string operation, string? gate, HttpRequest request, [FromServices] CanaryApi canaries, [FromServices] Core.Ports.IRolloutScheduler scheduler, CancellationToken cancellationToken) =>
             HttpAnswer.From(await ApiOutage.RunAsync(

@@ -166,6 +166,25 @@ public sealed class CanaryApiTests
         Assert.Equal(400, (await api.HistoryAsync("test", "podinfo", 0, null, CancellationToken.None)).Status);
     }
 
+    [Fact]
+    public async Task EventsAsync_ListsTheCanarysEventsNewestFirst_And404ForAnUnknownCanary()
+    {
+        var (api, _) = await CreateAsync(async world =>
+        {
+            world.UpdateTarget("podinfo:2.0.0");
+            await world.TicksAsync(2);
+        });
+
+        var events = (IReadOnlyList<CanaryEvent>)(await api.EventsAsync("test", "podinfo", CancellationToken.None)).Body!;
+
+        var messages = events.Select(e => e.Message).ToList();
+        Assert.Equal("Advance podinfo.test canary weight 10", messages[0]);
+        var revision = messages.IndexOf("New revision detected! Scaling up podinfo.test");
+        var initialized = messages.FindIndex(m => m.StartsWith("Initialization done!", StringComparison.Ordinal));
+        Assert.True(revision > 0 && initialized > revision, string.Join(" | ", messages));
+        Assert.Equal(404, (await api.EventsAsync("test", "missing", CancellationToken.None)).Status);
+    }
+
     [Theory]
     [InlineData("Test", "podinfo")]
     [InlineData("te_st", "podinfo")]
@@ -186,6 +205,7 @@ public sealed class CanaryApiTests
         {
             await api.GetAsync(@namespace, name, CancellationToken.None),
             await api.HistoryAsync(@namespace, name, null, null, CancellationToken.None),
+            await api.EventsAsync(@namespace, name, CancellationToken.None),
             await api.OperateAsync(@namespace, name, "abort", null, "ops", scheduler.Object, CancellationToken.None),
             await api.OperateAsync(@namespace, name, "approve", WebhookType.ConfirmPromotion, "ops", scheduler.Object, CancellationToken.None),
         };

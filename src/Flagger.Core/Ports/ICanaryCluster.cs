@@ -24,4 +24,10 @@ public interface ICanaryCluster
     Task PromotePrimaryAsync(Canary canary, CancellationToken cancellationToken);
 
     Task WriteStatusAsync(Canary canary, CanaryStatus status, CancellationToken cancellationToken);
+
+    /// <summary>The Kubernetes Events about this Canary (this object: same uid when it has one), newest first, as <c>kubectl describe</c> lists them.</summary>
+    Task<IReadOnlyList<CanaryEvent>> ListEventsAsync(Canary canary, CancellationToken cancellationToken);
 }
+
+/// <summary>A Kubernetes Event on a Canary: <paramref name="Type"/> is Normal or Warning; <paramref name="Count"/> how often it was recorded.</summary>
+public sealed record CanaryEvent(string Type, string Reason, string Message, int Count, DateTimeOffset? FirstSeen, DateTimeOffset? LastSeen, string? Source);

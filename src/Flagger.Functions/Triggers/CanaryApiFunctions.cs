@@ -7,7 +7,7 @@ using Microsoft.DurableTask.Client;
 
 namespace Flagger.Functions.Triggers;
 
-/// <summary><c>/api/canaries/...</c>: list, status, history and operations (function key).</summary>
+/// <summary><c>/api/canaries/...</c>: list, status, history, events and operations (function key).</summary>
 public sealed class CanaryApiFunctions(CanaryApi api)
 {
     [Function("ListCanaries")]
@@ -30,6 +30,12 @@ public sealed class CanaryApiFunctions(CanaryApi api)
         string? continuationToken = request.Query["continuationToken"];
         return HttpAnswer.From(await ApiOutage.RunAsync(() => api.HistoryAsync(@namespace, name, pageSize, continuationToken, cancellationToken), cancellationToken));
     }
+
+    [Function("CanaryEvents")]
+    public async Task<IActionResult> EventsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "canaries/{namespace}/{name}/events")] HttpRequest request,
+        string @namespace, string name, CancellationToken cancellationToken) =>
+        HttpAnswer.From(await ApiOutage.RunAsync(() => api.EventsAsync(@namespace, name, cancellationToken), cancellationToken));
 
     [Function("OperateCanary")]
     public async Task<IActionResult> OperateAsync(

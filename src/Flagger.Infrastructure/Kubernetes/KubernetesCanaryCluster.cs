@@ -152,6 +152,9 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
             cancellationToken: cancellationToken);
     }
 
+    public Task<IReadOnlyList<CanaryEvent>> ListEventsAsync(Canary canary, CancellationToken cancellationToken) =>
+        CanaryEvents.ListAsync(client, canary, cancellationToken);
+
     /// <summary>The generated Services follow the Canary spec; they are converged when it changed since the last status.</summary>
     internal static bool CanarySpecChanged(Canary canary) =>
         canary.Metadata.Generation is null || canary.Status?.ObservedGeneration != canary.Metadata.Generation;

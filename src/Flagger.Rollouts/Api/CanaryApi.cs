@@ -112,6 +112,18 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IOper
         return new ApiResult(200, page);
     }
 
+    /// <summary><c>GET .../events</c>: the Canary's Kubernetes Events, newest first (what <c>kubectl describe canary</c> shows).</summary>
+    public async Task<ApiResult> EventsAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        if (InvalidCanary(@namespace, name) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var canary = await cluster.GetCanaryAsync(@namespace, name, cancellationToken);
+        return canary is null ? NotFound(@namespace, name) : new ApiResult(200, await cluster.ListEventsAsync(canary, cancellationToken));
+    }
+
     /// <summary>
     /// <c>POST .../{operation}</c>: promote, abort, retry, pause, resume, or approve (with <paramref name="gate"/>,
     /// which opens the canary's built-in gate, the one <c>/api/gates/check</c> answers for it).

@@ -142,6 +142,9 @@ internal sealed class FaultyParts(InMemoryWorld world, InMemoryRolloutStore stor
     public Task WriteStatusAsync(Canary canary, CanaryStatus status, CancellationToken cancellationToken) =>
         Call(FaultPart.ApiServer, () => world.WriteStatusAsync(canary, status, cancellationToken));
 
+    public Task<IReadOnlyList<CanaryEvent>> ListEventsAsync(Canary canary, CancellationToken cancellationToken) =>
+        Call(FaultPart.ApiServer, () => world.ListEventsAsync(canary, cancellationToken));
+
     public Task<RouteObservation> SyncAsync(Canary canary, CancellationToken cancellationToken) =>
         Call(FaultPart.ApiServer, () => world.SyncAsync(canary, cancellationToken));
 

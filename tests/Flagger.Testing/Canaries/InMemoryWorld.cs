@@ -199,6 +199,15 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
         return Task.CompletedTask;
     }
 
+    /// <summary>The recorded events as the API server would list them (newest first), each message once with its count.</summary>
+    public Task<IReadOnlyList<CanaryEvent>> ListEventsAsync(Canary canary, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<CanaryEvent>>(Events
+            .Select((e, index) => (Event: e, Index: index))
+            .GroupBy(e => (e.Event.Severity, e.Event.Message))
+            .OrderByDescending(g => g.Max(e => e.Index))
+            .Select(g => new CanaryEvent(g.Key.Severity == EventSeverity.Info ? "Normal" : "Warning", "Synced", g.Key.Message, g.Count(), null, null, "flagger"))
+            .ToList());
+
     // ITrafficRouter
 
     public Task<RouteObservation> SyncAsync(Canary canary, CancellationToken cancellationToken)
