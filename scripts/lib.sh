@@ -1,5 +1,5 @@
 # Installs what Flagger.Functions needs on a fresh machine, from this repository's own files: Azurite
-# (pinned by package.json / package-lock.json) and Prometheus (the Debian package). Sourced by
+# (pinned by package.json / package-lock.json), Prometheus and Chromium (the Debian packages). Sourced by
 # scripts/test and run.sh; each function returns non-zero with a reason when it cannot install.
 
 install_azurite() {
@@ -38,5 +38,24 @@ install_prometheus() {
   # Some images have an init system after all: make sure the package's own service is not left running.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
     $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+}
+
+# Chromium for the dashboard tests (PuppeteerSharp drives it headless; it never downloads a browser): the Debian
+# package, when no chromium is on PATH.
+install_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  echo "chromium not on PATH: installing the Debian package (apt-get install chromium)"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "cannot install chromium: not root and no sudo"; return 1; }
+    sudo="sudo"
+  fi
+  local rc=0
+  $sudo apt-get update -qq && \
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium || rc=$?
+  if [ $rc -ne 0 ] || ! command -v chromium >/dev/null 2>&1; then
+    echo "cannot install chromium (apt-get exit code $rc): the dashboard tests need it on PATH"
+    return 1
   fi
 }

@@ -20,6 +20,7 @@ public static class HostEndpoints
         api.MapMethods("/registry/events", ["POST", "OPTIONS"], async (HttpRequest request, [FromServices] RegistryWebhook webhook, CancellationToken cancellationToken) =>
             HttpAnswer.From(await webhook.HandleAsync(await HttpBridge.ToRegistryRequestAsync(request, cancellationToken), cancellationToken)));
 
+        api.MapGet("/" + Rollouts.Dashboard.DashboardPage.Route, () => Rollouts.Dashboard.DashboardPage.Instance);
         api.MapGet("/canaries", async ([FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
             HttpAnswer.From(await ApiOutage.RunAsync(() => canaries.ListAsync(cancellationToken), cancellationToken)));
         api.MapGet("/canaries/{namespace}/{name}", async (string @namespace, string name, [FromServices] CanaryApi canaries, CancellationToken cancellationToken) =>
