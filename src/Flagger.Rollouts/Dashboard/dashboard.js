@@ -4,7 +4,6 @@
   'use strict';
 
   const SVG = 'http://www.w3.org/2000/svg';
-  const HISTORY_PAGE = 200;
   const LEFT = 52;
   const params = new URLSearchParams(location.search);
   const key = params.get('code');
@@ -213,8 +212,12 @@
     const group = svg('g', { class: 'time-axis' });
     group.append(svg('line', { class: 'axis', x1: LEFT, x2: width - 14, y1: bottom, y2: bottom }));
     if (ticks.length > 0) {
-      group.append(svg('text', { x: x(0), y: height - 4, 'text-anchor': 'start' }, `${time(ticks[0].at)}`));
-      group.append(svg('text', { x: x(ticks.length - 1), y: height - 4, 'text-anchor': 'end' }, `${time(ticks[ticks.length - 1].at)} UTC`));
+      const first = ticks[0].at;
+      const last = ticks[ticks.length - 1].at;
+      // Ticks over more than one day are labelled with their dates too.
+      const label = (iso) => (first.slice(0, 10) === last.slice(0, 10) ? time(iso) : `${iso.slice(5, 10)} ${time(iso).slice(0, 5)}`);
+      group.append(svg('text', { x: x(0), y: height - 4, 'text-anchor': 'start' }, label(first)));
+      group.append(svg('text', { x: x(ticks.length - 1), y: height - 4, 'text-anchor': 'end' }, `${label(last)} UTC`));
     }
     return group;
   }
@@ -370,7 +373,7 @@
 
   async function refreshDetail(canary) {
     const path = canaryPath(canary);
-    const [detail, page, events] = await Promise.all([api(path), api(`${path}/history?pageSize=${HISTORY_PAGE}`), api(`${path}/events`)]);
+    const [detail, page, events] = await Promise.all([api(path), api(`${path}/history?pageSize=${Number($('ticks').value)}`), api(`${path}/events`)]);
     if (selected !== canary) {
       return; // another canary was picked meanwhile
     }
@@ -471,6 +474,7 @@
     }
   });
   $('refresh').addEventListener('change', refresh);
+  $('ticks').addEventListener('change', refresh);
   window.addEventListener('hashchange', () => {
     const wanted = fromHash();
     if (wanted) {
