@@ -89,8 +89,9 @@
     $('status').classList.toggle('error', Boolean(isError));
   }
 
+  // HTTP/2 answers have no reason phrase: the status alone then.
   function refused(result) {
-    return `${result.status} ${result.statusText}${result.body?.error ? `: ${result.body.error}` : ''}`;
+    return `${result.status}${result.statusText ? ` ${result.statusText}` : ''}${result.body?.error ? `: ${result.body.error}` : ''}`;
   }
 
   // ---- canaries list ----
@@ -115,7 +116,11 @@
   function select(canary) {
     selected = canary;
     history.replaceState(null, '', `${location.pathname}${location.search}#${canary.namespace}/${canary.name}`);
-    $('operation-result').textContent = '';
+    const result = $('operation-result');
+    result.textContent = '';
+    result.className = '';
+    delete result.dataset.status;
+    delete result.dataset.operation;
     refresh();
   }
 
