@@ -215,6 +215,16 @@ public sealed class ManifestTests
         Assert.Contains(role.Rules, r => r.Resources.SequenceEqual(["canaries/status"]) && r.Verbs.SequenceEqual(["patch"]));
     }
 
+    [Fact]
+    public void The_cluster_role_lets_the_api_list_a_canarys_events()
+    {
+        var role = Assert.Single(FlaggerYaml.LoadAll(Read("infra/kubernetes/rbac/clusterrole.yaml")).OfType<V1ClusterRole>());
+
+        // GET /api/canaries/{ns}/{name}/events lists them (KubernetesCanaryCluster.ListEventsAsync); the recorder reads and writes them.
+        var events = Assert.Single(role.Rules, r => r.ApiGroups.SequenceEqual([""]) && r.Resources.Contains("events"));
+        Assert.Equal(["get", "list", "create", "update"], events.Verbs);
+    }
+
     private static IEnumerable<(string File, int Index)> FlaggerDocumentIndex() =>
         RepositoryFiles.Under(RepositoryFiles.KubernetesManifests, ".yaml")
             .Concat(RepositoryFiles.Under(RepositoryFiles.CoreFixtures, ".yaml"))
