@@ -399,6 +399,11 @@
     if (events.status === 200) {
       renderEvents(events.body);
     }
+    // What could not be read stays as last shown, and the header says so.
+    const failed = [['history', page], ['events', events]].filter(([, answer]) => answer.status !== 200);
+    if (failed.length > 0) {
+      throw new Error(failed.map(([what, answer]) => `${what}: ${refused(answer)}`).join('; '));
+    }
   }
 
   async function refresh() {
