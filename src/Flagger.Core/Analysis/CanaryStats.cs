@@ -28,7 +28,14 @@ public sealed record CanaryStats
     public IReadOnlyDictionary<string, double> MetricValues { get; init; } = new Dictionary<string, double>();
 
     /// <summary>
-    /// The stats once this tick is committed. Flagger counts a success when a canary enters Succeeded
+    /// The phase the last counted tick committed. Promotions and rollbacks are counted from it, not from the
+    /// status read in the cluster: a tick that wrote Succeeded to the cluster but never committed (its attempts
+    /// all failed) is counted by the next tick that commits. Null in stats from before it was kept.
+    /// </summary>
+    public CanaryPhase? Phase { get; init; }
+
+    /// <summary>
+    /// The stats once this tick is committed, its status the decision's (or the observed one). Flagger counts a success when a canary enters Succeeded
     /// (<c>completed</c> from Finalising, <c>skipped</c> when skipAnalysis promoted it) and a failure whenever it
     /// enters Failed (a rollback for any cause, ours an abort included, or a failed promotion), always
     /// <c>completed</c>; it observes a duration for every tick that got past the rollback checks to the analysis.
@@ -38,10 +45,10 @@ public sealed record CanaryStats
     {
         ArgumentNullException.ThrowIfNull(observation);
         ArgumentNullException.ThrowIfNull(decision);
-        var before = observation.Canary.Status?.Phase;
-        var after = decision.NextStatus?.Phase ?? before;
+        var before = Phase ?? observation.Canary.Status?.Phase;
+        var after = (decision.NextStatus ?? observation.Canary.Status)?.Phase;
         var strategy = StrategyLabel(observation.Canary.Analysis.Strategy);
-        var next = this;
+        var next = this with { Phase = after };
         if (after != before && after == CanaryPhase.Succeeded)
         {
             var status = before == CanaryPhase.Finalising ? AnalysisStatus.Completed : AnalysisStatus.Skipped;
