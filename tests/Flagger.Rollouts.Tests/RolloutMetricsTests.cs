@@ -218,14 +218,24 @@ public sealed partial class RolloutMetricsTests
     }
 
     [Fact]
-    public async Task WriteAsync_CanaryWithNothingCounted_HasNoCounterOrHistogramSeries()
+    public async Task WriteAsync_CanaryWithNothingCounted_ExportsItsCountersAndHistogramAtZero_SoTheFirstIncrementIsSeenByRate()
     {
         var metrics = await ScrapeAsync(Web(), Checkpoint(CanaryPhase.Initialized));
 
-        Assert.Empty(metrics.Of("flagger_canary_successes_total"));
-        Assert.Empty(metrics.Of("flagger_canary_failures_total"));
-        Assert.Empty(metrics.Of("flagger_canary_duration_seconds_count"));
-        Assert.Single(metrics.Of("flagger_canary_status"));
+        Assert.Equal(0, metrics.Value("flagger_canary_successes_total", ("name", "web-app"), ("deployment_strategy", "blue-green"), ("analysis_status", "completed")));
+        Assert.Equal(0, metrics.Value("flagger_canary_failures_total", ("name", "web-app"), ("deployment_strategy", "blue-green"), ("analysis_status", "completed")));
+        Assert.Equal(0, metrics.Value("flagger_canary_duration_seconds_count", ("name", "web-app")));
+        Assert.Equal(12, metrics.Of("flagger_canary_duration_seconds_bucket").Count(s => s.Value == 0));
+    }
+
+    [Fact]
+    public async Task WriteAsync_CanaryThatSkipsAnalysis_StartsItsSuccessesAtZero_AsSkipped()
+    {
+        var world = new InMemoryWorld(Podinfo.Canary().WithName("web").WithTargetRef("Deployment", "web-app").WithSkipAnalysis().Build());
+
+        var metrics = await ScrapeAsync(world, Checkpoint(CanaryPhase.Initialized));
+
+        Assert.Equal(0, metrics.Value("flagger_canary_successes_total", ("deployment_strategy", "canary"), ("analysis_status", "skipped")));
     }
 
     [Fact]

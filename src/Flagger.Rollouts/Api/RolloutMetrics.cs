@@ -11,6 +11,7 @@ namespace Flagger.Rollouts.Api;
 /// texts, in Prometheus text, computed from the state store at scrape time, so any instance of the app answers
 /// the same. <c>name</c> is the target's name, as in Flagger. The counters, the duration histogram and the last
 /// metric values come from each checkpoint's <see cref="CanaryStats"/>, counted once per committed tick.
+/// Counters and the histogram are exported at zero from the start (Flagger's appear at their first increment).
 /// A canary whose Canary object is gone is not exported (its checkpoint, and with it its counters, is
 /// forgotten by the next sweep); Flagger keeps a deleted canary's series until it restarts.
 /// </summary>
@@ -65,6 +66,12 @@ public sealed class RolloutMetrics(IRolloutStore store, ICanaryCluster cluster)
                 analysis.WithLabels(target, ns, metric).Set(value);
             }
 
+            // Flagger's counters and histogram appear at their first increment, which rate() and increase() never
+            // see; ours start at zero for the label sets the canary's spec says it will use (Prometheus' advice).
+            var strategy = CanaryStats.StrategyLabel(canary.Analysis.Strategy);
+            successes.WithLabels(target, ns, strategy, canary.Spec.SkipAnalysis ? AnalysisStatus.Skipped : AnalysisStatus.Completed);
+            failures.WithLabels(target, ns, strategy, AnalysisStatus.Completed);
+            var durations = duration.WithLabels(target, ns);
             foreach (var count in stats.Successes)
             {
                 successes.WithLabels(target, ns, count.DeploymentStrategy, count.AnalysisStatus).Inc(count.Count);
@@ -75,10 +82,7 @@ public sealed class RolloutMetrics(IRolloutStore store, ICanaryCluster cluster)
                 failures.WithLabels(target, ns, count.DeploymentStrategy, count.AnalysisStatus).Inc(count.Count);
             }
 
-            if (stats.Durations.Count > 0)
-            {
-                Observe(duration.WithLabels(target, ns), stats.Durations);
-            }
+            Observe(durations, stats.Durations);
         }
 
         await registry.CollectAndExportAsTextAsync(output, cancellationToken);
