@@ -24,7 +24,14 @@ public sealed record ObserveRequest(string Namespace, string Name, DateTimeOffse
 /// <param name="OperationsThrough">The number of the last inbox operation in the observation (or the last applied one when none is pending).</param>
 /// <param name="LastStepAt">When the last step ran, from the checkpoint.</param>
 /// <param name="Interval">The analysis interval in force (the override, else the canary's).</param>
-public sealed record TickContext(long Sequence, long OperationsThrough, DateTimeOffset? LastStepAt, TimeSpan Interval);
+public sealed record TickContext(long Sequence, long OperationsThrough, DateTimeOffset? LastStepAt, TimeSpan Interval)
+{
+    /// <summary>The canary's stats in the checkpoint this tick starts from: its commit stores them with this tick's counted in.</summary>
+    public CanaryStats Stats { get; init; } = CanaryStats.Empty;
+
+    /// <summary>How long the observe activity took: the first part of the tick's duration.</summary>
+    public TimeSpan Observed { get; init; }
+}
 
 /// <param name="Observation">Null when the Canary no longer exists: the orchestration ends.</param>
 /// <param name="Plan">The checks the tick needs, or null when it can be decided without any.</param>

@@ -12,6 +12,11 @@ namespace Flagger.Rollouts;
 /// activity replayed after a crash never acts or alerts twice, and an attempt that failed before the commit is
 /// completed by the next one. Storage per tick: one read in observe (the checkpoint and the inbox together), and
 /// three writes in apply when it acts.
+/// Flagger's counters and tick-duration histogram ride in the checkpoint (<see cref="CanaryCheckpoint.Stats"/>):
+/// observe hands the stored ones on in the tick's context and apply commits them with this tick counted in, so
+/// they are counted once per committed tick and cost no storage call. A tick's duration is the time its
+/// activities ran, each measuring its own (observe, checks, and apply up to its commit): what Flagger times
+/// in one call, without the orchestrator's waits between activities, which no activity can see.
 /// </summary>
 public sealed class RolloutSteps(
     CanaryObserver observer,
@@ -20,10 +25,14 @@ public sealed class RolloutSteps(
     DecisionApplier applier,
     ITickStateReader state,
     IRolloutStore store,
-    IOperationInbox inbox)
+    IOperationInbox inbox,
+    TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     public async Task<ObserveResult> ObserveAsync(ObserveRequest request, CancellationToken cancellationToken)
     {
+        var started = _time.GetTimestamp();
         var observation = await observer.ObserveAsync(request.Namespace, request.Name, request.Now, cancellationToken);
         if (observation is null)
         {
@@ -49,13 +58,24 @@ public sealed class RolloutSteps(
         };
         // A reserved sequence is taken again: its tick stopped before it recorded anything but its step's time.
         var sequence = checkpoint is { Reserved: true } ? checkpoint.Sequence : (checkpoint?.Sequence ?? 0) + 1;
-        var context = new TickContext(sequence, pending.Count > 0 ? pending[^1].Number : applied, lastStepAt, interval);
         var plan = CanaryTick.Plan(observation).Plan;
+        var context = new TickContext(sequence, pending.Count > 0 ? pending[^1].Number : applied, lastStepAt, interval)
+        {
+            Stats = checkpoint?.Stats ?? CanaryStats.Empty,
+            Observed = _time.GetElapsedTime(started),
+        };
         return new ObserveResult(
             observation with { Canary = WebhookRedaction.Redact(observation.Canary) }, plan is null ? null : WebhookRedaction.Redact(plan), context);
     }
 
     public async Task<CheckReport> RunChecksAsync(ChecksRequest request, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var report = await RunChecksCoreAsync(request, cancellationToken);
+        return report with { Elapsed = _time.GetElapsedTime(started) };
+    }
+
+    private async Task<CheckReport> RunChecksCoreAsync(ChecksRequest request, CancellationToken cancellationToken)
     {
         if (!WebhookRedaction.HasWebhooks(request.Plan))
         {
@@ -70,6 +90,7 @@ public sealed class RolloutSteps(
 
     public async Task<TickOutcome> ApplyAsync(ApplyRequest request, CancellationToken cancellationToken)
     {
+        var started = _time.GetTimestamp();
         var observation = request.Observation;
         var context = request.Context;
         var canary = observation.Canary;
@@ -121,12 +142,15 @@ public sealed class RolloutSteps(
                 status.FailedChecks, decision.Summary, [.. decision.Checks.Stages.SelectMany(s => s.Results)], observation.Operations),
             cancellationToken);
 
-        // The tick's commit: from here a replay acts no more, and the next tick takes the next sequence.
+        // The tick's commit: from here a replay acts no more, and the next tick takes the next sequence. Its
+        // duration ends here, as the commit carries it.
+        var spent = context.Observed + (request.Report?.Elapsed ?? TimeSpan.Zero) + _time.GetElapsedTime(started);
         var committed = await store.SaveCheckpointAsync(
             new CanaryCheckpoint(ns, name, context.Sequence, status, primaryWeight, canaryWeight, observation.Now)
             {
                 LastStepAt = lastStepAt,
                 AppliedOperations = context.OperationsThrough,
+                Stats = context.Stats.After(observation, decision, spent),
             },
             cancellationToken);
 
@@ -161,6 +185,7 @@ public sealed class RolloutSteps(
                 Reserved = true,
                 // Inbox numbers are gap-free, so the operations before this tick's are the count of its own fewer.
                 AppliedOperations = context.OperationsThrough - observation.Operations.Count,
+                Stats = context.Stats,
             },
             cancellationToken);
 

@@ -65,6 +65,9 @@ public sealed record TickDecision(
     /// <summary>The tick went past its operations: a step was due (or the phase is not paced), so it counts as a step.</summary>
     public bool Stepped { get; init; }
 
+    /// <summary>The tick got past the rollback checks to the analysis (pre-rollout hooks, or rollout hooks and metrics): Flagger times these.</summary>
+    public bool Analysed { get; init; }
+
     [JsonIgnore]
     public IEnumerable<string> EventMessages => Actions.OfType<RecordEvent>().Select(e => e.Message);
 }

@@ -89,4 +89,7 @@ public sealed record CheckReport(IReadOnlyList<StageResult> Stages)
 
     /// <summary>The Canary's spec changed between observe and the checks, which ran none: the tick is dropped.</summary>
     public bool CanaryChanged { get; init; }
+
+    /// <summary>How long the checks activity took (for <c>flagger_canary_duration_seconds</c>); set by the activity, not by the decision.</summary>
+    public TimeSpan Elapsed { get; init; }
 }

@@ -19,6 +19,7 @@ internal sealed class TickDecider
     private CanaryStatus _status;
     private bool _statusChanged;
     private bool _stepped;
+    private bool _analysed;
 
     public TickDecider(CanaryObservation observation, ICheckResults checks)
     {
@@ -49,7 +50,7 @@ internal sealed class TickDecider
     {
         Tick();
         var summary = _actions.OfType<RecordEvent>().LastOrDefault()?.Message ?? "No change";
-        return new TickDecision(_actions, _statusChanged ? _status : null, new CheckReport(_stages), summary) { Stepped = _stepped };
+        return new TickDecision(_actions, _statusChanged ? _status : null, new CheckReport(_stages), summary) { Stepped = _stepped, Analysed = _analysed };
     }
 
     private void Tick()
@@ -199,6 +200,8 @@ internal sealed class TickDecider
             return;
         }
 
+        // Where Flagger starts timing the tick for flagger_canary_duration_seconds (its deferred SetDuration).
+        _analysed = true;
         if (!Analyse(routes))
         {
             return;

@@ -58,6 +58,12 @@ public sealed record CanaryCheckpoint(
     /// committed: the rest is as before that tick, and the next tick takes this sequence again.
     /// </summary>
     public bool Reserved { get; init; }
+
+    /// <summary>
+    /// Flagger's counters, histogram and last metric values of the canary, as of the last committed tick (a
+    /// reservation carries those of the tick before it). Written with the checkpoint, so they cost no storage call.
+    /// </summary>
+    public CanaryStats Stats { get; init; } = CanaryStats.Empty;
 }
 
 /// <summary>One tick: its decision, the values measured and the webhook answers.</summary>

@@ -21,7 +21,8 @@ namespace Flagger.Infrastructure.State;
 /// <list type="bullet">
 /// <item><c>Canaries</c>: PartitionKey namespace, RowKey name; one checkpoint row per canary with Sequence, Phase,
 /// weights, FailedChecks, Iterations, UpdatedAt as plain columns (for queries and humans) and the whole status as
-/// JSON in <c>Status</c> (see <see cref="TextColumns"/> for large values). The JSON is the truth on read. The
+/// JSON in <c>Status</c> (see <see cref="TextColumns"/> for large values), and Flagger's counters as JSON in
+/// <c>Stats</c> (<see cref="CanaryStats"/>, a few hundred bytes). The JSON is the truth on read. The
 /// canary's operation inbox (<see cref="TableOperationInbox"/>) sits in the rows right after it (<see cref="CanaryRows"/>),
 /// so <see cref="ReadAsync"/> reads a tick's state in one query.</item>
 /// <item><c>History</c>: PartitionKey <c>namespace.name</c>, RowKey the sequence inverted and zero-padded so the
@@ -394,6 +395,7 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
             ["Reserved"] = checkpoint.Reserved,
         };
         TextColumns.Write(entity, "Status", JsonSerializer.Serialize(checkpoint.Status, s_json));
+        TextColumns.Write(entity, "Stats", JsonSerializer.Serialize(checkpoint.Stats, s_json));
         return entity;
     }
 
@@ -413,6 +415,8 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
             LastStepAt = entity.GetDateTimeOffset("LastStepAt"),
             AppliedOperations = entity.GetInt64("AppliedOperations") ?? 0,
             Reserved = entity.GetBoolean("Reserved") ?? false,
+            // Rows written before the stats existed have none: counting starts from zero.
+            Stats = TextColumns.Read(entity, "Stats") is { } stats ? JsonSerializer.Deserialize<CanaryStats>(stats, s_json) ?? CanaryStats.Empty : CanaryStats.Empty,
         };
     }
 

@@ -48,6 +48,25 @@ internal static class StateSamples
             Reserved = sequence % 2 == 0,
         };
 
+    /// <summary>Stats with every field set: two outcomes each way, a histogram over several buckets, metric values.</summary>
+    public static CanaryStats Stats()
+    {
+        var durations = TickDurations.Empty;
+        foreach (var seconds in new[] { 0.004, 0.2, 0.3, 1.5, 11.0 })
+        {
+            durations = durations.Observe(seconds);
+        }
+
+        return CanaryStats.Empty with
+        {
+            Successes = [new OutcomeCount("canary", AnalysisStatus.Completed, 4), new OutcomeCount("canary", AnalysisStatus.Skipped, 1)],
+            Failures = [new OutcomeCount("ab-testing", AnalysisStatus.Completed, 2)],
+            Durations = durations,
+            MetricValues = new Dictionary<string, double> { ["request-success-rate"] = 99.25, ["request-duration"] = 0.125 },
+            Phase = CanaryPhase.Progressing,
+        };
+    }
+
     public static HistoryEntry History(string ns, string name, long sequence, DateTimeOffset? at = null, string? message = null) =>
         new(
             ns,

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Infrastructure.State;
 using Xunit.Abstractions;
@@ -32,6 +33,39 @@ public sealed class TableRolloutStoreTests(AzuriteFixture azurite, ITestOutputHe
         Assert.Equal(false, row.GetBoolean("Reserved"));
         Assert.False(row.ContainsKey("Image"));
         Assert.Contains("\"pendingRevision\":\"6f7e8d9c\"", row.GetString("Status"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SaveCheckpoint_WithStats_RoundTripsThemInTheSameRow_ReadListedAndAsTickState()
+    {
+        var checkpoint = StateSamples.Checkpoint(Ns, "podinfo", 3) with { Stats = StateSamples.Stats() };
+
+        Assert.True(await azurite.CreateStore(_prefix).SaveCheckpointAsync(checkpoint, default));
+
+        var read = await azurite.CreateStore(_prefix).GetCheckpointAsync(Ns, "podinfo", default);
+        var state = await azurite.CreateStore(_prefix).ReadAsync(Ns, "podinfo", default);
+        var listed = Assert.Single(await azurite.CreateStore(_prefix).ListCheckpointsAsync(default));
+        Assert.Equal(StateSamples.Json(checkpoint.Stats), StateSamples.Json(read!.Stats));
+        Assert.Equal(StateSamples.Json(checkpoint.Stats), StateSamples.Json(state.Checkpoint!.Stats));
+        Assert.Equal(StateSamples.Json(checkpoint.Stats), StateSamples.Json(listed.Stats));
+        Assert.Equal(5, read.Stats.Durations.Count);
+        Assert.Equal(13.004, read.Stats.Durations.Sum, 9);
+        var row = (await Table("Canaries").GetEntityAsync<TableEntity>(Ns, "podinfo")).Value;
+        output.WriteLine(row.GetString("Stats"));
+        Assert.InRange(row.GetString("Stats")!.Length, 1, 1024);
+    }
+
+    [Fact]
+    public async Task GetCheckpoint_RowFromBeforeStatsWereKept_ReadsWithEmptyStats()
+    {
+        Assert.True(await azurite.CreateStore(_prefix).SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "podinfo", 1), default));
+        var row = (await Table("Canaries").GetEntityAsync<TableEntity>(Ns, "podinfo")).Value;
+        row.Remove("Stats");
+        await Table("Canaries").UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+
+        var read = await azurite.CreateStore(_prefix).GetCheckpointAsync(Ns, "podinfo", default);
+
+        Assert.Equal(StateSamples.Json(CanaryStats.Empty), StateSamples.Json(read!.Stats));
     }
 
     [Fact]

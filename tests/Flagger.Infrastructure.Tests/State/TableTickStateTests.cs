@@ -69,6 +69,25 @@ public sealed class TableTickStateTests(AzuriteFixture azurite, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task ATickCarryingStats_ReadBeginCommit_IsThreeRequests_AndTheCommittedStatsAreReadBack()
+    {
+        await azurite.CreateStore(_prefix).SaveCheckpointAsync(StateSamples.Checkpoint(Ns, "web", 3) with { Stats = StateSamples.Stats() }, default);
+        var (store, counter) = await WarmStoreAsync();
+
+        var state = await store.ReadAsync(Ns, "web", default);
+        var stats = state.Checkpoint!.Stats;
+        var counted = stats with { Durations = stats.Durations.Observe(0.3) };
+        Assert.True(await store.SaveCheckpointAsync(state.Checkpoint with { Sequence = 4, Reserved = true }, default));
+        Assert.True(await store.SaveCheckpointAsync(state.Checkpoint with { Sequence = 4, Reserved = false, Stats = counted }, default));
+
+        output.WriteLine(counter.Describe());
+        Assert.Equal(3, counter.Count);
+        var read = await azurite.CreateStore(_prefix).ReadAsync(Ns, "web", default);
+        Assert.Equal(6, read.Checkpoint!.Stats.Durations.Count);
+        Assert.Equal(StateSamples.Json(counted), StateSamples.Json(read.Checkpoint.Stats));
+    }
+
+    [Fact]
     public async Task ReadAsync_CanaryWithOnlyOperations_HasNoCheckpoint_AndAllPending()
     {
         await Inbox().EnqueueAsync(Ns, "web", Op("alice"), default);
