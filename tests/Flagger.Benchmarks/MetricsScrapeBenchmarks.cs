@@ -76,5 +76,7 @@ public class MetricsScrapeBenchmarks
         public Task PromotePrimaryAsync(Canary canary, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task WriteStatusAsync(Canary canary, CanaryStatus status, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<CanaryEvent>> ListEventsAsync(Canary canary, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }
