@@ -66,7 +66,7 @@ internal static class Format
             text += range.Length == 0 ? $" {Number(value)}" : $" {Number(value)} {(check.Failed ? "not in" : "in")} {range}";
         }
 
-        if (!string.IsNullOrEmpty(check.Message) && (check.Value is null || check.Failed))
+        if (!string.IsNullOrEmpty(check.Message) && check.Value is null)
         {
             text += $": {check.Message}";
         }

@@ -73,7 +73,7 @@ internal static class WatchView
         var fraction = done ? 1 : Math.Clamp(canary.CanaryWeight / (double)Math.Max(1, maxWeight), 0, 1);
         var filled = (int)Math.Round(fraction * BarWidth);
         var colour = canary.Phase is "Failed" or "Terminated" ? "red" : done ? "green" : "blue";
-        return $"[{colour}]{new string('━', filled)}[/][grey]{new string('━', BarWidth - filled)}[/] " +
+        return $"[{colour}]{new string('━', filled)}[/][grey]{new string('─', BarWidth - filled)}[/] " +
             $"canary {canary.CanaryWeight}% of max {maxWeight}%  primary {canary.PrimaryWeight}%";
     }
 }
