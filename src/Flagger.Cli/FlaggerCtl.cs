@@ -180,6 +180,20 @@ public sealed class FlaggerCtl
         var maxWeight = new Option<int>("--max-weight") { Description = "The canary's analysis.maxWeight, the bar's end (the API does not expose the spec)", DefaultValueFactory = _ => 100 };
         var poll = new Option<double?>("--poll") { Description = "Seconds between status requests (default 2)" };
         var lines = new Option<bool>("--lines") { Description = "One line per change even on a terminal" };
+        maxWeight.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 100)
+            {
+                result.AddError("--max-weight must be between 1 and 100");
+            }
+        });
+        poll.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is not > 0)
+            {
+                result.AddError("--poll must be a positive number of seconds");
+            }
+        });
         var command = new Command("watch", "Follow the rollout until it ends: exit 0 when Succeeded, 4 when Failed") { name, maxWeight, poll, lines };
         command.SetAction((parse, cancellationToken) => WithClientAsync(parse, client =>
             new Watcher(client, _consoles.Out, _time).RunAsync(

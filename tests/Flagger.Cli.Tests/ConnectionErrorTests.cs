@@ -40,6 +40,19 @@ public sealed class ConnectionErrorTests : IAsyncLifetime
         Assert.Contains("no API address: give --url or set FLAGGER_URL", run.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--poll", "0", "--poll must be a positive number of seconds")]
+    [InlineData("--max-weight", "0", "--max-weight must be between 1 and 100")]
+    [InlineData("--max-weight", "101", "--max-weight must be between 1 and 100")]
+    public async Task Watch_OutOfRangeOption_IsAUsageError_BeforeAnyRequest(string option, string value, string message)
+    {
+        var run = await CliRun.RunAsync(_ => _server.BaseAddress.ToString(), CancellationToken.None, "watch", "podinfo", option, value);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains(message, run.Error, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+    }
+
     [Fact]
     public async Task NothingListening_IsUnreachable_NamingTheAddress()
     {
