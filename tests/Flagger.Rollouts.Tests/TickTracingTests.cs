@@ -9,6 +9,7 @@ using Flagger.Testing.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
 namespace Flagger.Rollouts.Tests;
@@ -24,7 +25,7 @@ public sealed class TickTracingTests
     private const string Secret = "hook-s3cr3t";
 
     [Fact]
-    public async Task ATickWithChecks_IsOneTrace_TickRootWithObserveChecksApply_ACheckSpanPerCallAndHttpSpansUnderTheirStep()
+    public async Task ATickWithChecks_IsOneTrace_TickRootWithObserveChecksApply_ACheckSpanPerCallAndHttpSpansUnderTheirStep_AndIsMeasured()
     {
         await using var azurite = await AzuriteServer.StartAsync();
         await using var receiver = await HttpReceiver.StartAsync();
@@ -33,7 +34,9 @@ public sealed class TickTracingTests
             ExtraWebhooks = [new JsonObject { ["name"] = "load", ["type"] = "rollout", ["url"] = receiver.Url($"load/{Secret}?token={Secret}").ToString() }],
         });
         var spans = new List<Activity>();
+        var metrics = new List<Metric>();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddFlaggerTracing().AddInMemoryExporter(spans).Build();
+        using var metering = Sdk.CreateMeterProviderBuilder().AddFlaggerMetrics().AddInMemoryExporter(metrics).Build();
         await using var services = Services(sandbox, azurite);
         var steps = services.GetRequiredService<RolloutSteps>();
         var now = DateTimeOffset.UtcNow;
@@ -41,11 +44,15 @@ public sealed class TickTracingTests
 
         List<Activity>? checkedTick = null;
         // The simulated Deployments take a second to become ready: ticks a little apart in real time as well.
-        for (var i = 0; i < 240 && checkedTick is null; i++, await Task.Delay(250))
+        var log = new List<string>();
+        var pushed = false;
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        for (var i = 0; checkedTick is null && DateTime.UtcNow < deadline; i++, await Task.Delay(250))
         {
-            if (i == 3)
+            if (!pushed && log.LastOrDefault()?.StartsWith($"{CanaryPhase.Initialized}:", StringComparison.Ordinal) == true)
             {
                 await sandbox.SetImageAsync("podinfo", "contosoacr.azurecr.io/podinfo:6.1.0");
+                pushed = true;
             }
 
             lock (spans)
@@ -53,7 +60,7 @@ public sealed class TickTracingTests
                 spans.Clear();
             }
 
-            var ranChecks = await TickAsync(steps, sandbox.Namespace, now);
+            var ranChecks = await TickAsync(steps, sandbox.Namespace, now, log);
             now += interval;
             tracing.ForceFlush();
             if (ranChecks)
@@ -65,7 +72,7 @@ public sealed class TickTracingTests
             }
         }
 
-        Assert.NotNull(checkedTick);
+        Assert.True(checkedTick is not null, $"no tick ran metric checks: {string.Join(" | ", log.TakeLast(6))}");
         var ours = checkedTick.Where(s => s.Source.Name == FlaggerTelemetry.Name).ToList();
         var tick = Assert.Single(ours, s => s.OperationName == TickTracing.TickSpan);
         Assert.Equal(default, tick.ParentSpanId);
@@ -99,6 +106,41 @@ public sealed class TickTracingTests
         // The webhook's URL is recorded by scheme and host only: its path and query carry the secret.
         Assert.All(checkedTick, s => Assert.All(s.TagObjects, t => Assert.DoesNotContain(Secret, t.Value?.ToString() ?? "", StringComparison.Ordinal)));
         Assert.All(checkedTick, s => Assert.DoesNotContain(Secret, s.DisplayName, StringComparison.Ordinal));
+
+        // The same ticks measured: each step's duration, the ticks by phase, the webhook calls by hook and outcome.
+        metering.ForceFlush();
+        var measuredSteps = Points(metrics, "flagger.tick.step.duration").Select(p => Tag(p, FlaggerTelemetry.StepAttribute)).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "observe", "checks", "apply" }, measuredSteps);
+        Assert.Contains(Points(metrics, "flagger.ticks"), p => Tag(p, FlaggerTelemetry.PhaseAttribute) == "Progressing" && p.GetSumLong() > 0);
+        Assert.Contains(Points(metrics, "flagger.webhook.requests"), p => Tag(p, FlaggerTelemetry.WebhookAttribute) == "load" && Tag(p, FlaggerTelemetry.OutcomeAttribute) == "succeeded" && p.GetSumLong() > 0);
+        Assert.Contains(Points(metrics, "flagger.webhook.duration"), p => Tag(p, FlaggerTelemetry.WebhookAttribute) == "load" && p.GetHistogramCount() > 0);
+    }
+
+    private static List<MetricPoint> Points(List<Metric> metrics, string name)
+    {
+        var points = new List<MetricPoint>();
+        foreach (var metric in metrics.Where(m => m.Name == name))
+        {
+            foreach (ref readonly var point in metric.GetMetricPoints())
+            {
+                points.Add(point);
+            }
+        }
+
+        return points;
+    }
+
+    private static string? Tag(MetricPoint point, string key)
+    {
+        foreach (var tag in point.Tags)
+        {
+            if (tag.Key == key)
+            {
+                return tag.Value?.ToString();
+            }
+        }
+
+        return null;
     }
 
     [Fact]
@@ -136,14 +178,15 @@ public sealed class TickTracingTests
     }
 
     /// <summary>One tick as the orchestrator runs it: observe, checks when planned (with observe's trace), apply. True when checks ran.</summary>
-    private static async Task<bool> TickAsync(RolloutSteps steps, string @namespace, DateTimeOffset now)
+    private static async Task<bool> TickAsync(RolloutSteps steps, string @namespace, DateTimeOffset now, List<string>? log = null)
     {
         var observed = Durable(await steps.ObserveAsync(new ObserveRequest(@namespace, "podinfo", now), CancellationToken.None));
         Assert.NotNull(observed.Observation);
         var report = observed.Plan is { } plan
             ? Durable(await steps.RunChecksAsync(Durable(new ChecksRequest(observed.Observation.Canary, plan, observed.Trace)), CancellationToken.None))
             : null;
-        await steps.ApplyAsync(Durable(new ApplyRequest(observed.Observation, report, observed.Context, observed.Trace)), CancellationToken.None);
+        var outcome = await steps.ApplyAsync(Durable(new ApplyRequest(observed.Observation, report, observed.Context, observed.Trace)), CancellationToken.None);
+        log?.Add($"{outcome.Phase}: {outcome.Summary}");
         return report is not null && report.Stages.SelectMany(s => s.Results).Any(r => r.Kind == Core.Analysis.CheckKind.Metric);
     }
 
