@@ -35,6 +35,7 @@ public static class FlaggerHost
         builder.Services.AddFlagger();
         builder.AddOtlpWhenConfigured();
         builder.Services.AddReadiness(durableConnection, hostOptions.TaskHubName);
+        builder.Services.AddFlaggerOpenApi();
         builder.Services.AddSingleton(sidecar);
         builder.Services.AddDurableTaskWorker(worker => worker.UseGrpc(sidecar.Channel).AddTasks(tasks => tasks.AddCanaryRollout()));
         builder.Services.AddDurableTaskClient(client => client.UseGrpc(sidecar.Channel).RegisterDirectly());
@@ -47,6 +48,7 @@ public static class FlaggerHost
         app.UseRequestLog();
         app.MapFlaggerApi();
         app.MapReadiness();
+        app.MapFlaggerOpenApi();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             sidecar.DisposeAsync().AsTask().GetAwaiter().GetResult();
