@@ -37,12 +37,34 @@ public static class HostOpenApi
                     Name = HostEndpoints.ApiKeyHeader,
                     Description = "The host's Host__ApiKey (the Function App: a function key, also accepted as ?code=).",
                 };
+                TagByArea(document);
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer(DescribeResponsesAsync);
             options.AddSchemaTransformer(AllowNullWhereDeclared);
             options.AddSchemaTransformer(OmittedWhenNull);
         });
+
+    /// <summary>
+    /// One tag per area of the API, from the path, in place of the generator's default (the entry assembly's name,
+    /// which differs between the host and its tests): the document is then the same wherever it is generated.
+    /// </summary>
+    private static void TagByArea(OpenApiDocument document)
+    {
+        var areas = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (path, item) in document.Paths)
+        {
+            var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            var area = segments is ["api", var first, ..] ? first : "health";
+            areas.Add(area);
+            foreach (var operation in item.Operations?.Values ?? Enumerable.Empty<OpenApiOperation>())
+            {
+                operation.Tags = new HashSet<OpenApiTagReference> { new(area, document) };
+            }
+        }
+
+        document.Tags = new HashSet<OpenApiTag>(areas.Select(area => new OpenApiTag { Name = area }));
+    }
 
     /// <summary>The registry webhook's report leaves null members out (its own JSON options), so they are not required.</summary>
     private static readonly HashSet<Type> s_omitNulls = [typeof(RegistryReport), typeof(EventReport), typeof(CanaryReport)];

@@ -89,6 +89,41 @@ public sealed class OpenApiTests : IAsyncLifetime
         }
     }
 
+    /// <summary>The Function App serves the same API but for the host's own probes: its checked-in document is this one without them.</summary>
+    [Fact]
+    public async Task TheFunctionAppsCheckedInDocument_IsTheHostsLessItsProbes()
+    {
+        var expected = await DocumentAsync();
+        expected.Remove("servers");
+        var paths = expected["paths"]!.AsObject();
+        paths.Remove("/healthz");
+        paths.Remove(Readiness.Path);
+        expected["components"]?["schemas"]?.AsObject().Remove(nameof(ReadinessAnswer));
+        var tags = expected["tags"]!.AsArray();
+        tags.Remove(tags.Single(t => (string?)t!["name"] == "health"));
+        var file = RepositoryFile(Path.Combine("src", "Flagger.Functions", "openapi.v1.json"));
+        if (Environment.GetEnvironmentVariable("FLAGGER_UPDATE_OPENAPI") == "1")
+        {
+            await File.WriteAllTextAsync(file, expected.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        }
+
+        var checkedIn = JsonNode.Parse(await File.ReadAllTextAsync(file));
+        Assert.True(JsonNode.DeepEquals(expected, checkedIn), $"{file} differs from the host's document: run this test with FLAGGER_UPDATE_OPENAPI=1 and commit the file");
+    }
+
+    private static string RepositoryFile(string relative)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Flagger.Functions.sln")))
+            {
+                return Path.Combine(directory.FullName, relative);
+            }
+        }
+
+        throw new FileNotFoundException(relative);
+    }
+
     [Fact]
     public async Task TheSchemas_MatchTheJsonTheApiReturns()
     {
