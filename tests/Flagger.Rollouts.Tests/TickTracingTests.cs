@@ -18,8 +18,10 @@ namespace Flagger.Rollouts.Tests;
 /// The spans of real ticks: the tick's activities from the real composition (AddFlagger) against the sandbox's fake
 /// API server over HTTPS, its real Prometheus, a local webhook receiver and Azurite, exported in memory through the
 /// hosts' own tracing setup (<see cref="FlaggerOpenTelemetry.AddFlaggerTracing"/>), activity payloads round-tripped
-/// through JSON as the Durable host does.
+/// through JSON as the Durable host does. The source and meter are process-wide, so these tests run alone
+/// (<see cref="TelemetryCollection"/>): another test's ticks would otherwise be captured with theirs.
 /// </summary>
+[Collection(nameof(TelemetryCollection))]
 public sealed class TickTracingTests
 {
     private const string Secret = "hook-s3cr3t";
@@ -213,3 +215,6 @@ public sealed class TickTracingTests
         return services.BuildServiceProvider();
     }
 }
+
+[CollectionDefinition(nameof(TelemetryCollection), DisableParallelization = true)]
+public sealed class TelemetryCollection;
