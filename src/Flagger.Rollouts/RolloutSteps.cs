@@ -27,11 +27,19 @@ public sealed class RolloutSteps(
     public async Task<ObserveResult> ObserveAsync(ObserveRequest request, CancellationToken cancellationToken)
     {
         using var tick = TickTracing.StartTick(request.Namespace, request.Name);
-        var result = await TraceStepAsync(
-            TickTracing.ObserveSpan, "observe", trace: null, request.Namespace, request.Name,
-            () => ObserveCoreAsync(request, cancellationToken), r => r.Observation?.Canary.Status?.Phase);
-        tick.Tick?.SetTag(FlaggerTelemetry.PhaseAttribute, result.Observation?.Canary.Status?.Phase?.ToString());
-        return result with { Trace = TickTracing.Carry(tick.Tick) };
+        try
+        {
+            var result = await TraceStepAsync(
+                TickTracing.ObserveSpan, "observe", trace: null, request.Namespace, request.Name,
+                () => ObserveCoreAsync(request, cancellationToken), r => r.Observation?.Canary.Status?.Phase);
+            tick.Tick?.SetTag(FlaggerTelemetry.PhaseAttribute, result.Observation?.Canary.Status?.Phase?.ToString());
+            return result with { Trace = TickTracing.Carry(tick.Tick) };
+        }
+        catch (Exception exception)
+        {
+            FlaggerTelemetry.RecordFailure(tick.Tick, exception);
+            throw;
+        }
     }
 
     public Task<CheckReport> RunChecksAsync(ChecksRequest request, CancellationToken cancellationToken) =>
