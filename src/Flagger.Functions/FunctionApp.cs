@@ -11,6 +11,7 @@ public static class FunctionApp
     {
         builder.ConfigureFunctionsWebApplication();
         builder.Services.AddFlagger();
+        builder.AddAzureMonitorWhenConfigured();
         // The worker runs ASP.NET Core: its "Request starting" lines show the whole URL, ?code= key included.
         builder.Logging.HoldBackRequestLines();
         return builder;

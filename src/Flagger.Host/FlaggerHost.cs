@@ -33,6 +33,9 @@ public static class FlaggerHost
 
         builder.Services.AddOptions<FlaggerHostOptions>().BindConfiguration(FlaggerHostOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddFlagger();
+        builder.AddOtlpWhenConfigured();
+        builder.Services.AddReadiness(durableConnection, hostOptions.TaskHubName);
+        builder.Services.AddFlaggerOpenApi();
         builder.Services.AddSingleton(sidecar);
         builder.Services.AddDurableTaskWorker(worker => worker.UseGrpc(sidecar.Channel).AddTasks(tasks => tasks.AddCanaryRollout()));
         builder.Services.AddDurableTaskClient(client => client.UseGrpc(sidecar.Channel).RegisterDirectly());
@@ -44,6 +47,8 @@ public static class FlaggerHost
         var app = builder.Build();
         app.UseRequestLog();
         app.MapFlaggerApi();
+        app.MapReadiness();
+        app.MapFlaggerOpenApi();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             sidecar.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -36,10 +36,11 @@ public static class CanaryRollout
             return null;
         }
 
+        // The tick's trace context is observe's output, handed on as data: the same on every replay.
         var report = observed.Plan is { } plan
-            ? await context.CallActivityAsync<CheckReport>(Checks, new ChecksRequest(observed.Observation.Canary, plan), s_retry)
+            ? await context.CallActivityAsync<CheckReport>(Checks, new ChecksRequest(observed.Observation.Canary, plan, observed.Trace), s_retry)
             : null;
-        var outcome = await context.CallActivityAsync<TickOutcome>(Apply, new ApplyRequest(observed.Observation, report, observed.Context), s_retry);
+        var outcome = await context.CallActivityAsync<TickOutcome>(Apply, new ApplyRequest(observed.Observation, report, observed.Context, observed.Trace), s_retry);
 
         // An idle canary ends its orchestration, but not before a short grace: a signal raised while this
         // last tick ran (an operator's retry right after a rollback) would otherwise die with the instance.

@@ -35,11 +35,12 @@ public sealed record TickContext(long Sequence, long OperationsThrough, DateTime
 
 /// <param name="Observation">Null when the Canary no longer exists: the orchestration ends.</param>
 /// <param name="Plan">The checks the tick needs, or null when it can be decided without any.</param>
-public sealed record ObserveResult(CanaryObservation? Observation, CheckPlan? Plan, TickContext Context);
+/// <param name="Trace">The tick's trace context, for checks and apply (null when the tick is not traced): see <see cref="TickTracing"/>.</param>
+public sealed record ObserveResult(CanaryObservation? Observation, CheckPlan? Plan, TickContext Context, TickTrace? Trace = null);
 
-public sealed record ChecksRequest(Canary Canary, CheckPlan Plan);
+public sealed record ChecksRequest(Canary Canary, CheckPlan Plan, TickTrace? Trace = null);
 
-public sealed record ApplyRequest(CanaryObservation Observation, CheckReport? Report, TickContext Context);
+public sealed record ApplyRequest(CanaryObservation Observation, CheckReport? Report, TickContext Context, TickTrace? Trace = null);
 
 /// <param name="Active">False once the canary is idle (Initialized, Succeeded, Failed): the orchestration may end.</param>
 /// <param name="NextTickAt">When the next tick is due on the orchestration's clock: the last step plus the interval.</param>

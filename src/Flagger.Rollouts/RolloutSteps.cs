@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
+using Flagger.Core.Telemetry;
 
 namespace Flagger.Rollouts;
 
@@ -11,7 +13,7 @@ namespace Flagger.Rollouts;
 /// operations it applied and alerts. Apply is idempotent per tick: a committed tick refuses to begin again, so an
 /// activity replayed after a crash never acts or alerts twice, and an attempt that failed before the commit is
 /// completed by the next one. Storage per tick: one read in observe (the checkpoint and the inbox together), and
-/// three writes in apply when it acts.
+/// three writes in apply when it acts. Each activity is a span of the tick's trace (<see cref="TickTracing"/>).
 /// Flagger's counters and tick-duration histogram ride in the checkpoint (<see cref="CanaryCheckpoint.Stats"/>):
 /// observe hands the stored ones on in the tick's context and apply commits them with this tick counted in, so
 /// they are counted once per committed tick and cost no storage call. A tick's duration is the time its
@@ -31,6 +33,68 @@ public sealed class RolloutSteps(
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async Task<ObserveResult> ObserveAsync(ObserveRequest request, CancellationToken cancellationToken)
+    {
+        using var tick = TickTracing.StartTick(request.Namespace, request.Name);
+        try
+        {
+            var result = await TraceStepAsync(
+                TickTracing.ObserveSpan, "observe", trace: null, request.Namespace, request.Name,
+                () => ObserveCoreAsync(request, cancellationToken), r => r.Observation?.Canary.Status?.Phase);
+            tick.Tick?.SetTag(FlaggerTelemetry.PhaseAttribute, result.Observation?.Canary.Status?.Phase?.ToString());
+            return result with { Trace = TickTracing.Carry(tick.Tick) };
+        }
+        catch (Exception exception)
+        {
+            FlaggerTelemetry.RecordFailure(tick.Tick, exception);
+            throw;
+        }
+    }
+
+    public Task<CheckReport> RunChecksAsync(ChecksRequest request, CancellationToken cancellationToken) =>
+        TraceStepAsync(
+            TickTracing.ChecksSpan, "checks", request.Trace, request.Canary.Metadata.NamespaceProperty, request.Canary.Metadata.Name,
+            () => RunTimedChecksAsync(request, cancellationToken), _ => request.Canary.Status?.Phase);
+
+    public Task<TickOutcome> ApplyAsync(ApplyRequest request, CancellationToken cancellationToken) =>
+        TraceStepAsync(
+            TickTracing.ApplySpan, "apply", request.Trace, request.Observation.Canary.Metadata.NamespaceProperty, request.Observation.Canary.Metadata.Name,
+            async () =>
+            {
+                var outcome = await ApplyCoreAsync(request, cancellationToken);
+                FlaggerTelemetry.Ticks.Add(1, new KeyValuePair<string, object?>(FlaggerTelemetry.PhaseAttribute, outcome.Phase?.ToString()));
+                return outcome;
+            },
+            o => o.Phase);
+
+    /// <summary>One activity as a span of the tick's trace, and its duration in <see cref="FlaggerTelemetry.StepDuration"/>.</summary>
+    private static async Task<T> TraceStepAsync<T>(
+        string spanName, string step, TickTrace? trace, string @namespace, string name, Func<Task<T>> run, Func<T, CanaryPhase?> phase)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var span = TickTracing.StartStep(spanName, trace, @namespace, name);
+        var outcome = "ok";
+        try
+        {
+            var result = await run();
+            span?.SetTag(FlaggerTelemetry.PhaseAttribute, phase(result)?.ToString());
+            return result;
+        }
+        catch (Exception exception)
+        {
+            outcome = "error";
+            FlaggerTelemetry.RecordFailure(span, exception);
+            throw;
+        }
+        finally
+        {
+            FlaggerTelemetry.StepDuration.Record(
+                Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>(FlaggerTelemetry.StepAttribute, step),
+                new KeyValuePair<string, object?>(FlaggerTelemetry.OutcomeAttribute, outcome));
+        }
+    }
+
+    private async Task<ObserveResult> ObserveCoreAsync(ObserveRequest request, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var observation = await observer.ObserveAsync(request.Namespace, request.Name, request.Now, cancellationToken);
@@ -68,7 +132,7 @@ public sealed class RolloutSteps(
             observation with { Canary = WebhookRedaction.Redact(observation.Canary) }, plan is null ? null : WebhookRedaction.Redact(plan), context);
     }
 
-    public async Task<CheckReport> RunChecksAsync(ChecksRequest request, CancellationToken cancellationToken)
+    private async Task<CheckReport> RunTimedChecksAsync(ChecksRequest request, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var report = await RunChecksCoreAsync(request, cancellationToken);
@@ -88,7 +152,7 @@ public sealed class RolloutSteps(
             : CheckReport.Empty with { CanaryChanged = true };
     }
 
-    public async Task<TickOutcome> ApplyAsync(ApplyRequest request, CancellationToken cancellationToken)
+    private async Task<TickOutcome> ApplyCoreAsync(ApplyRequest request, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var observation = request.Observation;

@@ -6,6 +6,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Flagger.Functions.Tests;
 
@@ -54,6 +57,48 @@ public sealed class CompositionTests
         Assert.False(requests.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information));
         Assert.True(requests.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Warning));
     }
+
+    [Fact]
+    public void TheWorker_WithAnApplicationInsightsConnectionString_ExportsTracesAndMetricsToAzureMonitorAsItsManagedIdentity()
+    {
+        const string connectionString = "InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://ingest.invalid/";
+        var builder = Microsoft.Azure.Functions.Worker.Builder.FunctionsApplication.CreateBuilder([]);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [FunctionTelemetry.ConnectionStringSetting] = connectionString,
+            [FunctionTelemetry.AuthenticationSetting] = "ClientId=11111111-2222-3333-4444-555555555555;Authorization=AAD",
+        });
+        builder.ConfigureFlagger();
+        using var host = builder.Build();
+
+        Assert.NotNull(host.Services.GetService<TracerProvider>());
+        Assert.NotNull(host.Services.GetService<MeterProvider>());
+        var exporter = host.Services.GetRequiredService<IOptionsMonitor<AzureMonitorExporterOptions>>().CurrentValue;
+        Assert.Equal(connectionString, exporter.ConnectionString);
+        Assert.IsType<Azure.Identity.ManagedIdentityCredential>(exporter.Credential);
+    }
+
+    [Fact]
+    public void TheWorker_WithoutAnApplicationInsightsConnectionString_RegistersNoExporterOrProvider()
+    {
+        var builder = Microsoft.Azure.Functions.Worker.Builder.FunctionsApplication.CreateBuilder([]);
+        builder.ConfigureFlagger();
+        using var host = builder.Build();
+
+        Assert.Null(host.Services.GetService<TracerProvider>());
+        Assert.Null(host.Services.GetService<MeterProvider>());
+        Assert.DoesNotContain(builder.Services, d => d.ServiceType.Assembly == typeof(AzureMonitorExporterOptions).Assembly
+            || d.ImplementationType?.Assembly == typeof(AzureMonitorExporterOptions).Assembly);
+    }
+
+    [Theory]
+    [InlineData("ClientId=abc;Authorization=AAD", "abc")]
+    [InlineData("Authorization=aad; ClientId=abc", "abc")]
+    [InlineData("Authorization=AAD", null)]
+    [InlineData("ClientId=abc", null)]
+    [InlineData("", null)]
+    public void EntraClientId_IsTheClientIdOfAnAadAuthenticationString(string authentication, string? expected) =>
+        Assert.Equal(expected, FunctionTelemetry.EntraClientId(authentication));
 
     [Fact]
     public void AddFlagger_WithoutAStateStore_FailsAtStartNamingTheSetting()

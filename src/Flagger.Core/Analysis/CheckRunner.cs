@@ -2,10 +2,15 @@ using System.Security.Cryptography;
 using System.Text;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
+using Flagger.Core.Telemetry;
 
 namespace Flagger.Core.Analysis;
 
-/// <summary>Runs a tick's check plan in order, with Flagger's early stop: the "checks" step of a tick.</summary>
+/// <summary>
+/// Runs a tick's check plan in order, with Flagger's early stop: the "checks" step of a tick. Each webhook call and
+/// metric query is a <c>flagger.check</c> span (canary, namespace, kind, name, stage, verdict, value) under the
+/// current one, so its HTTP request nests below it.
+/// </summary>
 public sealed class CheckRunner(IWebhookClient webhooks, IMetricProvider metrics)
 {
     public async Task<CheckReport> RunAsync(Canary canary, CheckPlan plan, CancellationToken cancellationToken)
@@ -34,7 +39,7 @@ public sealed class CheckRunner(IWebhookClient webhooks, IMetricProvider metrics
         var results = new List<CheckResult>();
         foreach (var metric in stage.Metrics)
         {
-            results.Add(await metrics.CheckAvailabilityAsync(canary, metric, cancellationToken));
+            results.Add(await TraceAsync(canary, stage, CheckKind.Provider, metric.Name, () => metrics.CheckAvailabilityAsync(canary, metric, cancellationToken)));
         }
 
         // An unavailable provider is reported, never blocking (spec §2.4 step 7).
@@ -46,14 +51,15 @@ public sealed class CheckRunner(IWebhookClient webhooks, IMetricProvider metrics
         var results = new List<CheckResult>();
         foreach (var hook in stage.Webhooks)
         {
-            var answer = await CallAsync(canary, stage, hook, cancellationToken);
-            if (answer.Succeeded)
+            var result = await TraceAsync(canary, stage, CheckKind.Webhook, hook.Name, async () =>
+                (await CallAsync(canary, stage, hook, cancellationToken)).Succeeded
+                    ? new CheckResult(CheckKind.Webhook, hook.Name, CheckVerdict.Failed, "rollback hook signalled a rollback")
+                    : new CheckResult(CheckKind.Webhook, hook.Name, CheckVerdict.Passed, $"Rollback hook {hook.Name} not signaling a rollback"));
+            results.Add(result);
+            if (!result.Passed)
             {
-                results.Add(new CheckResult(CheckKind.Webhook, hook.Name, CheckVerdict.Failed, "rollback hook signalled a rollback"));
                 return new StageResult(stage.Kind, false, results);
             }
-
-            results.Add(new CheckResult(CheckKind.Webhook, hook.Name, CheckVerdict.Passed, $"Rollback hook {hook.Name} not signaling a rollback"));
         }
 
         return new StageResult(stage.Kind, true, results);
@@ -64,10 +70,13 @@ public sealed class CheckRunner(IWebhookClient webhooks, IMetricProvider metrics
         var results = new List<CheckResult>();
         foreach (var hook in stage.Webhooks)
         {
-            var answer = await CallAsync(canary, stage, hook, cancellationToken);
-            var verdict = answer.Succeeded ? CheckVerdict.Passed : CheckVerdict.Failed;
-            results.Add(new CheckResult(CheckKind.Webhook, hook.Name, verdict, answer.Message));
-            if (!answer.Succeeded)
+            var result = await TraceAsync(canary, stage, CheckKind.Webhook, hook.Name, async () =>
+            {
+                var answer = await CallAsync(canary, stage, hook, cancellationToken);
+                return new CheckResult(CheckKind.Webhook, hook.Name, answer.Succeeded ? CheckVerdict.Passed : CheckVerdict.Failed, answer.Message);
+            });
+            results.Add(result);
+            if (!result.Passed)
             {
                 return new StageResult(stage.Kind, false, results);
             }
@@ -75,8 +84,8 @@ public sealed class CheckRunner(IWebhookClient webhooks, IMetricProvider metrics
 
         foreach (var metric in stage.Metrics)
         {
-            var measurement = await metrics.MeasureAsync(canary, metric, cancellationToken);
-            var result = MetricEvaluation.Evaluate(canary, metric, measurement);
+            var result = await TraceAsync(canary, stage, CheckKind.Metric, metric.Name, async () =>
+                MetricEvaluation.Evaluate(canary, metric, await metrics.MeasureAsync(canary, metric, cancellationToken)));
             results.Add(result);
             if (!result.Passed)
             {
@@ -85,6 +94,39 @@ public sealed class CheckRunner(IWebhookClient webhooks, IMetricProvider metrics
         }
 
         return new StageResult(stage.Kind, true, results);
+    }
+
+    private static async Task<CheckResult> TraceAsync(Canary canary, CheckStage stage, CheckKind kind, string name, Func<Task<CheckResult>> check)
+    {
+        using var span = FlaggerTelemetry.Source.StartActivity("flagger.check");
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag(FlaggerTelemetry.CanaryAttribute, canary.Metadata.Name);
+            span.SetTag(FlaggerTelemetry.NamespaceAttribute, canary.Metadata.NamespaceProperty);
+            span.SetTag(FlaggerTelemetry.CheckKindAttribute, kind.ToString());
+            span.SetTag(FlaggerTelemetry.CheckNameAttribute, name);
+            span.SetTag(FlaggerTelemetry.CheckStageAttribute, stage.Kind.ToString());
+        }
+
+        try
+        {
+            var result = await check();
+            if (span is { IsAllDataRequested: true })
+            {
+                span.SetTag(FlaggerTelemetry.VerdictAttribute, result.Verdict.ToString());
+                if (result.Value is { } value && !double.IsNaN(value))
+                {
+                    span.SetTag(FlaggerTelemetry.ValueAttribute, value);
+                }
+            }
+
+            return result;
+        }
+        catch (Exception exception)
+        {
+            FlaggerTelemetry.RecordFailure(span, exception);
+            throw;
+        }
     }
 
     private Task<WebhookResult> CallAsync(Canary canary, CheckStage stage, CanaryWebhook hook, CancellationToken cancellationToken) =>

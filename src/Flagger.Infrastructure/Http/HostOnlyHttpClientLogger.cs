@@ -9,15 +9,31 @@ namespace Flagger.Infrastructure.Http;
 /// <summary>
 /// Replaces HttpClientFactory's default request loggers (<c>System.Net.Http.HttpClient.*</c>, which log the
 /// full URI) on the webhook and alert clients: their URLs carry secrets in the path (Slack, Discord) or the
-/// query (tokens, function keys), so only the scheme and host are logged.
+/// query (tokens, function keys), so only the scheme and host are logged. The same clients mark each request
+/// (<see cref="HostOnlyKey"/>) so that tracing records no more of its URL either.
 /// </summary>
 public sealed partial class HostOnlyHttpClientLogger(ILogger<HostOnlyHttpClientLogger> logger) : IHttpClientLogger
 {
-    /// <summary><c>RemoveAllLoggers().AddLogger&lt;HostOnlyHttpClientLogger&gt;()</c> on a named client.</summary>
+    /// <summary>Set on the requests of these clients: their URL may be recorded (logs, spans) by scheme and host only.</summary>
+    public static readonly HttpRequestOptionsKey<bool> HostOnlyKey = new("Flagger.HostOnlyUrl");
+
+    /// <summary><c>RemoveAllLoggers().AddLogger&lt;HostOnlyHttpClientLogger&gt;()</c> on a named client, and the <see cref="HostOnlyKey"/> mark.</summary>
     public static IHttpClientBuilder Apply(IHttpClientBuilder builder)
     {
         builder.Services.TryAddSingleton<HostOnlyHttpClientLogger>();
-        return builder.RemoveAllLoggers().AddLogger<HostOnlyHttpClientLogger>();
+        return builder.RemoveAllLoggers().AddLogger<HostOnlyHttpClientLogger>().AddHttpMessageHandler(() => new HostOnlyMark());
+    }
+
+    /// <summary>True when the request came through one of these clients.</summary>
+    public static bool IsHostOnly(HttpRequestMessage request) => request.Options.TryGetValue(HostOnlyKey, out var hostOnly) && hostOnly;
+
+    private sealed class HostOnlyMark : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Options.Set(HostOnlyKey, true);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     /// <summary>The part of a URL that may be logged: scheme, host and port.</summary>

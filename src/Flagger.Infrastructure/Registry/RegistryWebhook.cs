@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Azure;
 using Flagger.Core.Ports;
 using Flagger.Core.Registry;
+using Flagger.Core.Telemetry;
 using k8s.Autorest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -35,7 +37,26 @@ public sealed class RegistryWebhook(
     /// <summary>Re-reads after a lost patch race before the delivery is handed back for redelivery.</summary>
     public const int PatchAttempts = 3;
 
+    /// <summary>Each delivery counted and timed in <see cref="FlaggerTelemetry.RegistryRequests"/> and <see cref="FlaggerTelemetry.RegistryDuration"/>, by the status answered.</summary>
     public async Task<RegistryResponse> HandleAsync(RegistryRequest request, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "error";
+        try
+        {
+            var response = await AnswerAsync(request, cancellationToken);
+            outcome = response.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return response;
+        }
+        finally
+        {
+            var tags = new TagList { { FlaggerTelemetry.OutcomeAttribute, outcome } };
+            FlaggerTelemetry.RegistryRequests.Add(1, tags);
+            FlaggerTelemetry.RegistryDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        }
+    }
+
+    private async Task<RegistryResponse> AnswerAsync(RegistryRequest request, CancellationToken cancellationToken)
     {
         if (string.Equals(request.Method, "OPTIONS", StringComparison.OrdinalIgnoreCase))
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -6,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
+using Flagger.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -37,7 +39,26 @@ public sealed class WebhookClient(
     private readonly ConcurrentDictionary<(int Retries, TimeSpan Timeout), ResiliencePipeline<HttpResponseMessage>> _pipelines = new();
     private readonly WebhookOptions _options = options.Value;
 
+    /// <summary>Each call counted and timed in <see cref="FlaggerTelemetry.WebhookRequests"/> and <see cref="FlaggerTelemetry.WebhookDuration"/>, by hook name and outcome.</summary>
     public async Task<WebhookResult> CallAsync(CanaryWebhook webhook, WebhookPayload payload, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "error";
+        try
+        {
+            var result = await SendAsync(webhook, payload, cancellationToken);
+            outcome = result.Succeeded ? "succeeded" : "failed";
+            return result;
+        }
+        finally
+        {
+            var tags = new TagList { { FlaggerTelemetry.WebhookAttribute, webhook.Name }, { FlaggerTelemetry.OutcomeAttribute, outcome } };
+            FlaggerTelemetry.WebhookRequests.Add(1, tags);
+            FlaggerTelemetry.WebhookDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        }
+    }
+
+    private async Task<WebhookResult> SendAsync(CanaryWebhook webhook, WebhookPayload payload, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(webhook.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
