@@ -125,14 +125,14 @@ public static class HostOpenApi
             }
             else if (response.Text)
             {
-                answer.Content["text/plain"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+                answer.Content[response.TextType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
             }
 
             operation.Responses[response.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = answer;
         }
     }
 
-    internal sealed record Response(int Status, string Description, Type? Body = null, bool Text = false);
+    internal sealed record Response(int Status, string Description, Type? Body = null, bool Text = false, string TextType = "text/plain");
 
     private static Dictionary<(string, string), IReadOnlyList<Response>> Build()
     {
@@ -155,6 +155,9 @@ public static class HostOpenApi
             [("GET", "/api/canaries/{namespace}/{name}")] = [new(200, "The canary's status and last checks", typeof(CanaryDetail)), invalid, unknown, outage, unauthorized],
             [("GET", "/api/canaries/{namespace}/{name}/history")] =
                 [new(200, "A page of the canary's ticks, newest first", typeof(HistoryPage)), Error(400, "Not a Kubernetes name, or pageSize outside 1-1000"), unknown, outage, unauthorized],
+            [("GET", "/api/canaries/{namespace}/{name}/events")] =
+                [new(200, "The Canary's Kubernetes Events, newest first", typeof(List<CanaryEvent>)), invalid, unknown, outage, unauthorized],
+            [("GET", "/api/dashboard")] = [new(200, "The dashboard page (HTML with its script and stylesheet inlined)", Text: true, TextType: "text/html"), unauthorized],
             [("POST", "/api/canaries/{namespace}/{name}/{operation}")] =
             [
                 new(202, "Stored in the canary's inbox; applied by its next tick", typeof(AcceptedOperation)),
