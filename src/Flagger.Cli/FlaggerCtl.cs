@@ -177,12 +177,12 @@ public sealed class FlaggerCtl
     private Command Watch()
     {
         var name = new Argument<string>("NAME") { Description = "The canary" };
-        var maxWeight = new Option<int>("--max-weight") { Description = "The canary's analysis.maxWeight, the bar's end (the API does not expose the spec)", DefaultValueFactory = _ => 100 };
+        var maxWeight = new Option<int?>("--max-weight") { Description = "The bar's end (default: the weight at which the canary's analysis starts promotion, as the API reports it)" };
         var poll = new Option<double?>("--poll") { Description = "Seconds between status requests (default 2)" };
         var lines = new Option<bool>("--lines") { Description = "One line per change even on a terminal" };
         maxWeight.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() is < 1 or > 100)
+            if (result.GetValueOrDefault<int?>() is < 1 or > 100)
             {
                 result.AddError("--max-weight must be between 1 and 100");
             }

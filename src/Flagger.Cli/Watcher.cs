@@ -14,7 +14,7 @@ internal sealed class Watcher(FlaggerApiClient client, IAnsiConsole console, Tim
 {
     public static bool Ended(string? phase) => phase is "Succeeded" or "Failed" or "Terminated";
 
-    public async Task<int> RunAsync(string @namespace, string name, int maxWeight, TimeSpan poll, bool lines, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(string @namespace, string name, int? maxWeight, TimeSpan poll, bool lines, CancellationToken cancellationToken)
     {
         var canary = await client.GetAsync(@namespace, name, cancellationToken);
         if (Ended(canary.Phase))

@@ -25,7 +25,7 @@ public sealed class ApiModelsContractTests
     {
         var server = new ServerApi.CanaryDetail("test", "podinfo", "Progressing", 25, 75, 1, 2, true, "abc", "def",
             [new CanaryCondition { Type = "Promoted", Status = "Unknown", Reason = "Progressing", Message = "New revision detected", LastTransitionTime = s_at }],
-            [s_check], "Halt podinfo.test advancement", s_at);
+            [s_check], "Halt podinfo.test advancement", s_at, new ServerApi.AnalysisSummary("canary", [25, 50], 50, 0, 2, "10s"));
 
         var cli = RoundTrip<Wire.CanaryDetail>(server);
 
@@ -34,6 +34,8 @@ public sealed class ApiModelsContractTests
             new object?[] { cli.Namespace, cli.Name, cli.Phase, cli.CanaryWeight, cli.PrimaryWeight, cli.FailedChecks, cli.Iterations, cli.Paused, cli.LastAppliedSpec, cli.LastPromotedSpec, cli.LastMessage, cli.UpdatedAt });
         Assert.Equal(new Wire.CanaryCondition("Promoted", "Unknown", "Progressing", "New revision detected", s_at), Assert.Single(cli.Conditions!));
         AssertCheck(Assert.Single(cli.LastChecks!));
+        Assert.Equal(("canary", 50, 0, 2, "10s"), (cli.Analysis!.Strategy, cli.Analysis.MaxWeight, cli.Analysis.Iterations, cli.Analysis.Threshold, cli.Analysis.Interval));
+        Assert.Equal([25, 50], cli.Analysis.Weights!);
     }
 
     [Fact]

@@ -132,6 +132,32 @@ public sealed class RenderingTests
         Assert.NotEqual(WatchView.ChangeKey(canary), WatchView.ChangeKey(canary with { FailedChecks = 1 }));
     }
 
+    [Theory]
+    [InlineData("Progressing", 0, "step 0/5")]
+    [InlineData("Progressing", 30, "step 3/5")]
+    [InlineData("Promoting", 50, "step 5/5")]
+    [InlineData("Finalising", 0, "step 5/5")]
+    public void WatchLine_ShowsTheStepOnTheCanarysLadder_AndItsMaxWeightUnlessOverridden(string phase, int weight, string step)
+    {
+        var canary = Detail(phase, weight) with { Analysis = new AnalysisSummary("canary", [10, 20, 30, 40, 50], 50, 0, 5, "1m0s") };
+
+        var line = Render(new Markup(WatchView.Line(canary, maxWeight: null))).TrimEnd('\n');
+        var overridden = Render(new Markup(WatchView.Line(canary, maxWeight: 80))).TrimEnd('\n');
+
+        Assert.Contains($" canary {weight}/50% primary {100 - weight}% {step} failed 0", line, StringComparison.Ordinal);
+        Assert.Contains($" canary {weight}/80% ", overridden, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WatchPanel_ShowsTheIterationOfABlueGreenAnalysis()
+    {
+        var canary = Detail("Progressing", 0) with { Iterations = 3, Analysis = new AnalysisSummary("blue-green", [], 100, 10, 2, "1m0s") };
+
+        var text = Render(WatchView.Render(canary, maxWeight: null, s_now));
+
+        Assert.Contains("iteration 3 of 10  failed checks 0", text, StringComparison.Ordinal);
+    }
+
     private static CanaryDetail Detail(string phase, int weight) =>
         new("test", "podinfo", phase, weight, 100 - weight, 0, 0, false, null, null, [], [], null, s_now.AddSeconds(-5));
 }

@@ -107,7 +107,7 @@ public sealed class WatchSandboxTests(SandboxHostFixture fixture, ITestOutputHel
     private async Task<CliRun> WatchAsync(bool terminal = false)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var run = await CliRun.RunAsync(fixture.Environment, timeout.Token, terminal, "watch", "podinfo", "-n", "test", "--max-weight", "50");
+        var run = await CliRun.RunAsync(fixture.Environment, timeout.Token, terminal, "watch", "podinfo", "-n", "test");
         output.WriteLine(run.ToString());
         Assert.False(timeout.IsCancellationRequested, "watch did not end within 3 minutes: " + run);
         return run;
@@ -123,7 +123,8 @@ public sealed class WatchSandboxTests(SandboxHostFixture fixture, ITestOutputHel
 
         Assert.Equal(ExitCodes.Ok, good.ExitCode);
         var lines = good.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.Contains(lines, l => l.Contains(" Progressing canary 25/50% primary 75% ", StringComparison.Ordinal));
+        // The bar's end and the step come from the API (stepWeight 25 up to maxWeight 50: two steps).
+        Assert.Contains(lines, l => l.Contains(" Progressing canary 25/50% primary 75% step 1/2 ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains(" Progressing canary 50/50% primary 50% ", StringComparison.Ordinal)
             && System.Text.RegularExpressions.Regex.IsMatch(l, @"✔ metric request-success-rate [\d.]+ in \[99, ∞\)"));
         Assert.Contains(lines, l => l.Contains(" Promoting ", StringComparison.Ordinal));

@@ -149,6 +149,18 @@ public sealed class CanaryApiTests
     }
 
     [Fact]
+    public async Task GetAsync_SaysWhatTheAnalysisSteps_SoAWatcherCanShowTheStep()
+    {
+        var (api, _) = await CreateAsync();
+
+        var detail = (CanaryDetail)(await api.GetAsync("test", "podinfo", CancellationToken.None)).Body!;
+
+        // Podinfo: stepWeight 10 up to maxWeight 50, threshold 10, every minute.
+        Assert.Equal(("canary", 50, 0, 10, "1m0s"), (detail.Analysis.Strategy, detail.Analysis.MaxWeight, detail.Analysis.Iterations, detail.Analysis.Threshold, detail.Analysis.Interval));
+        Assert.Equal([10, 20, 30, 40, 50], detail.Analysis.Weights);
+    }
+
+    [Fact]
     public async Task HistoryAsync_PagesNewestFirst_And404ForAnUnknownCanary()
     {
         var (api, _) = await CreateAsync();

@@ -24,7 +24,14 @@ public sealed record CanaryDetail(
     IReadOnlyList<CanaryCondition>? Conditions,
     IReadOnlyList<CheckResult>? LastChecks,
     string? LastMessage,
-    DateTimeOffset? UpdatedAt);
+    DateTimeOffset? UpdatedAt,
+    AnalysisSummary? Analysis = null);
+
+/// <summary>
+/// The analysis the rollout follows (from the Canary's spec): the canary weights it steps through (canary
+/// strategy) or its iterations (blue-green, A/B testing), and the weight at which promotion starts.
+/// </summary>
+public sealed record AnalysisSummary(string Strategy, IReadOnlyList<int>? Weights, int MaxWeight, int Iterations, int Threshold, string? Interval);
 
 public sealed record ThresholdRange(double? Min, double? Max);
 

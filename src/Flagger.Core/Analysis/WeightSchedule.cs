@@ -40,6 +40,29 @@ public static class WeightSchedule
         return next > 0 ? Math.Min(room, next - canaryWeight) : room;
     }
 
+    /// <summary>
+    /// The canary weights a canary-strategy rollout steps through from 0, in order, ending at or just past
+    /// <see cref="MaxWeight"/> (the step after which promotion starts); empty when the analysis has no step.
+    /// </summary>
+    public static IReadOnlyList<int> Ladder(CanaryAnalysis analysis)
+    {
+        var max = MaxWeight(analysis);
+        var weights = new List<int>();
+        for (var weight = 0; weight < max;)
+        {
+            var step = NextStep(analysis, weight);
+            if (step <= 0)
+            {
+                break;
+            }
+
+            weight = Math.Min(TotalWeight, weight + step);
+            weights.Add(weight);
+        }
+
+        return weights;
+    }
+
     /// <summary>One step of the canary strategy: weights move by the step, bounded to 0..100 (the last step may overshoot maxWeight).</summary>
     public static (int Primary, int Canary) Advance(int primaryWeight, int canaryWeight, int step) =>
         (Math.Max(0, primaryWeight - step), Math.Min(TotalWeight, canaryWeight + step));

@@ -36,7 +36,20 @@ public sealed record CanaryDetail(
     IReadOnlyList<CanaryCondition> Conditions,
     IReadOnlyList<CheckResult> LastChecks,
     string? LastMessage,
-    DateTimeOffset? UpdatedAt);
+    DateTimeOffset? UpdatedAt,
+    AnalysisSummary Analysis);
+
+/// <summary>
+/// The analysis the rollout follows, from the Canary's spec as it is now: what a watcher needs to show progress.
+/// <paramref name="Weights"/> are the canary weights a canary-strategy rollout steps through (empty for blue-green
+/// and A/B testing, which run <paramref name="Iterations"/> instead); promotion starts at <paramref name="MaxWeight"/>.
+/// </summary>
+public sealed record AnalysisSummary(string Strategy, IReadOnlyList<int> Weights, int MaxWeight, int Iterations, int Threshold, string Interval)
+{
+    public static AnalysisSummary Of(CanaryAnalysis analysis) => new(
+        CanaryStats.StrategyLabel(analysis.Strategy), WeightSchedule.Ladder(analysis), WeightSchedule.MaxWeight(analysis),
+        analysis.EffectiveIterations, analysis.EffectiveThreshold, GoDuration.Format(analysis.GetInterval()));
+}
 
 /// <summary>
 /// The operator's HTTP API over canaries (list, status, history, operations), as plain handlers: the
@@ -88,7 +101,7 @@ public sealed class CanaryApi(ICanaryCluster cluster, IRolloutStore store, IOper
         return new ApiResult(200, new CanaryDetail(
             @namespace, name, status.Phase?.ToString(), checkpoint?.CanaryWeight ?? status.CanaryWeight, checkpoint?.PrimaryWeight ?? 100,
             status.FailedChecks, status.Iterations, status.Paused, status.LastAppliedSpec, status.LastPromotedSpec,
-            status.Conditions ?? [], last?.Checks ?? [], last?.Message, checkpoint?.UpdatedAt));
+            status.Conditions ?? [], last?.Checks ?? [], last?.Message, checkpoint?.UpdatedAt, AnalysisSummary.Of(canary.Analysis)));
     }
 
     public async Task<ApiResult> HistoryAsync(string @namespace, string name, int? pageSize, string? continuationToken, CancellationToken cancellationToken)

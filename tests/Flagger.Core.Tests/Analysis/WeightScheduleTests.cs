@@ -34,6 +34,19 @@ public sealed class WeightScheduleTests
     }
 
     [Theory]
+    [InlineData(10, 50, null, new[] { 10, 20, 30, 40, 50 })]
+    [InlineData(20, 50, null, new[] { 20, 40, 60 })]
+    [InlineData(30, null, null, new[] { 30, 60, 90, 100 })]
+    [InlineData(null, null, new[] { 1, 5, 25, 60 }, new[] { 1, 5, 25, 60 })]
+    [InlineData(null, null, null, new int[0])]
+    public void Ladder_IsEveryCanaryWeightUpToMaxWeight_TheLastStepMayOvershoot(int? stepWeight, int? maxWeight, int[]? ladder, int[] expected)
+    {
+        var analysis = new CanaryAnalysis { StepWeight = stepWeight, MaxWeight = maxWeight, StepWeights = ladder };
+
+        Assert.Equal(expected, WeightSchedule.Ladder(analysis));
+    }
+
+    [Theory]
     [InlineData(100, 0, 10, 90, 10)]
     [InlineData(60, 40, 20, 40, 60)]
     [InlineData(5, 95, 10, 0, 100)]
