@@ -1,14 +1,11 @@
 using Flagger.Core.Model;
 using Flagger.Host;
+using Flagger.Host.Testing;
 using Flagger.Sandbox;
 using Flagger.Sandbox.Kubernetes;
 using Flagger.Testing.Azurite;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Flagger.Cli.Tests;
@@ -33,23 +30,17 @@ public sealed class HostFixture : IAsyncLifetime
     {
         _azurite = await AzuriteServer.StartAsync();
         Cluster = await FakeKubernetesApiServer.StartAsync();
-        _host = await FlaggerHost.BuildAsync([], builder =>
+        _host = await TestHost.StartAsync(new Dictionary<string, string?>
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Kubernetes:Kubeconfig"] = Cluster.KubeconfigPath,
-                ["StateStore:ConnectionString"] = _azurite.ConnectionString,
-                ["Prometheus:Address"] = "http://127.0.0.1:9",
-                ["Host:ApiKey"] = Key,
-                ["Host:TaskHubName"] = "clitests",
-                ["Host:SweepInterval"] = "00:00:01",
-                ["Host:RolloutInterval"] = "00:00:01",
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
+            ["Kubernetes:Kubeconfig"] = Cluster.KubeconfigPath,
+            ["StateStore:ConnectionString"] = _azurite.ConnectionString,
+            ["Prometheus:Address"] = "http://127.0.0.1:9",
+            ["Host:ApiKey"] = Key,
+            ["Host:TaskHubName"] = "clitests",
+            ["Host:SweepInterval"] = "00:00:01",
+            ["Host:RolloutInterval"] = "00:00:01",
         });
-        await _host.StartAsync();
-        Address = new Uri(_host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        Address = TestHost.AddressOf(_host);
 
         Seed("podinfo", new CanaryWebhook
         {

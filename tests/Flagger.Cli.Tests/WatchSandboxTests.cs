@@ -4,15 +4,12 @@ using System.Text.Json.Nodes;
 using Flagger.Core.Model;
 using Flagger.Core.Registry;
 using Flagger.Host;
+using Flagger.Host.Testing;
 using Flagger.Sandbox;
 using Flagger.Testing.Azurite;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -36,23 +33,17 @@ public sealed class SandboxHostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _azurite = await AzuriteServer.StartAsync();
-        _host = await FlaggerHost.BuildAsync([], builder =>
+        _host = await TestHost.StartAsync(new Dictionary<string, string?>
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["StateStore:ConnectionString"] = _azurite.ConnectionString,
-                ["Sandbox:Enabled"] = "true",
-                ["Host:ApiKey"] = Key,
-                ["Host:TaskHubName"] = "cliwatch",
-                ["Host:SweepInterval"] = "00:00:02",
-                // Below Flagger's 10 s floor for a canary's own interval: the host's override for tests and demos.
-                ["Host:RolloutInterval"] = "00:00:05",
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
+            ["StateStore:ConnectionString"] = _azurite.ConnectionString,
+            ["Sandbox:Enabled"] = "true",
+            ["Host:ApiKey"] = Key,
+            ["Host:TaskHubName"] = "cliwatch",
+            ["Host:SweepInterval"] = "00:00:02",
+            // Below Flagger's 10 s floor for a canary's own interval: the host's override for tests and demos.
+            ["Host:RolloutInterval"] = "00:00:05",
         });
-        await _host.StartAsync();
-        Address = new Uri(_host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        Address = TestHost.AddressOf(_host);
 
         using var client = Sandbox.CreateClient();
         var patch = new JsonObject

@@ -2,16 +2,13 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Flagger.Core.Model;
+using Flagger.Host.Testing;
 using Flagger.Sandbox;
 using Flagger.Sandbox.Kubernetes;
 using Flagger.Sandbox.Prometheus;
 using Flagger.Testing.Azurite;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -41,23 +38,17 @@ public sealed partial class HostMetricsTests(ITestOutputHelper output) : IAsyncL
     {
         _azurite = await AzuriteServer.StartAsync();
         _cluster = await FakeKubernetesApiServer.StartAsync();
-        _host = await FlaggerHost.BuildAsync([], builder =>
+        // No API key: the host listens on loopback only, and Prometheus scrapes it as it would in a cluster.
+        _host = await TestHost.StartAsync(new Dictionary<string, string?>
         {
-            // No API key: the host listens on loopback only, and Prometheus scrapes it as it would in a cluster.
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Kubernetes:Kubeconfig"] = _cluster.KubeconfigPath,
-                ["StateStore:ConnectionString"] = _azurite.ConnectionString,
-                ["Prometheus:Address"] = "http://127.0.0.1:9",
-                ["Host:TaskHubName"] = "metricstests",
-                ["Host:SweepInterval"] = "00:00:01",
-                ["Host:RolloutInterval"] = "00:00:01",
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
+            ["Kubernetes:Kubeconfig"] = _cluster.KubeconfigPath,
+            ["StateStore:ConnectionString"] = _azurite.ConnectionString,
+            ["Prometheus:Address"] = "http://127.0.0.1:9",
+            ["Host:TaskHubName"] = "metricstests",
+            ["Host:SweepInterval"] = "00:00:01",
+            ["Host:RolloutInterval"] = "00:00:01",
         });
-        await _host.StartAsync();
-        var address = new Uri(_host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var address = TestHost.AddressOf(_host);
         _prometheus = await PrometheusServer.StartAsync(new PrometheusServerOptions { ScrapeTargets = [address], MetricsPath = "/api/metrics", JobName = "flagger" });
     }
 

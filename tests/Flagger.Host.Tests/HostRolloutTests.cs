@@ -2,16 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Flagger.Core.Model;
+using Flagger.Host.Testing;
 using Flagger.Sandbox;
 using Flagger.Testing.Azurite;
 using Flagger.Sandbox.Kubernetes;
 using k8s.Models;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Flagger.Host.Tests;
 
@@ -30,23 +27,17 @@ public sealed class HostRolloutTests : IAsyncLifetime
     {
         _azurite = await AzuriteServer.StartAsync();
         _cluster = await FakeKubernetesApiServer.StartAsync();
-        _host = await FlaggerHost.BuildAsync([], builder =>
+        _host = await TestHost.StartAsync(new Dictionary<string, string?>
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Kubernetes:Kubeconfig"] = _cluster.KubeconfigPath,
-                ["StateStore:ConnectionString"] = _azurite.ConnectionString,
-                ["Prometheus:Address"] = "http://127.0.0.1:9",
-                ["Host:ApiKey"] = "secret",
-                ["Host:TaskHubName"] = "hosttests",
-                ["Host:SweepInterval"] = "00:00:01",
-                ["Host:RolloutInterval"] = "00:00:01",
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
+            ["Kubernetes:Kubeconfig"] = _cluster.KubeconfigPath,
+            ["StateStore:ConnectionString"] = _azurite.ConnectionString,
+            ["Prometheus:Address"] = "http://127.0.0.1:9",
+            ["Host:ApiKey"] = "secret",
+            ["Host:TaskHubName"] = "hosttests",
+            ["Host:SweepInterval"] = "00:00:01",
+            ["Host:RolloutInterval"] = "00:00:01",
         });
-        await _host.StartAsync();
-        var address = _host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = TestHost.AddressOf(_host).ToString();
         _http = new HttpClient { BaseAddress = new Uri(address) };
         _http.DefaultRequestHeaders.Add(HostEndpoints.ApiKeyHeader, "secret");
     }

@@ -1,13 +1,11 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Flagger.Host.Testing;
 using Flagger.Sandbox;
 using Flagger.Sandbox.Kubernetes;
 using Flagger.Testing.Azurite;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,23 +27,17 @@ public sealed class OpenApiTests : IAsyncLifetime
         _cluster.Seed(SampleApp.ConfigMap("test", "podinfo"));
         _cluster.Seed(SampleApp.Deployment("test", "podinfo", SampleApp.DefaultImage, replicas: 2));
         _cluster.Seed(SampleApp.Canary("test", SampleVariant.Progressive, new SandboxOptions()));
-        _host = await FlaggerHost.BuildAsync([], builder =>
+        _host = await TestHost.StartAsync(new Dictionary<string, string?>
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Kubernetes:Kubeconfig"] = _cluster.KubeconfigPath,
-                ["StateStore:ConnectionString"] = _azurite.ConnectionString,
-                ["Prometheus:Address"] = "http://127.0.0.1:9",
-                ["Host:ApiKey"] = "secret",
-                ["Host:TaskHubName"] = "openapi",
-                ["Host:SweepInterval"] = "00:00:01",
-                ["Host:RolloutInterval"] = "00:00:01",
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
+            ["Kubernetes:Kubeconfig"] = _cluster.KubeconfigPath,
+            ["StateStore:ConnectionString"] = _azurite.ConnectionString,
+            ["Prometheus:Address"] = "http://127.0.0.1:9",
+            ["Host:ApiKey"] = "secret",
+            ["Host:TaskHubName"] = "openapi",
+            ["Host:SweepInterval"] = "00:00:01",
+            ["Host:RolloutInterval"] = "00:00:01",
         });
-        await _host.StartAsync();
-        _http = new HttpClient { BaseAddress = new Uri(_host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+        _http = new HttpClient { BaseAddress = TestHost.AddressOf(_host) };
         _http.DefaultRequestHeaders.Add(HostEndpoints.ApiKeyHeader, "secret");
     }
 

@@ -1,12 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Flagger.Host.Testing;
 using Flagger.Sandbox.Kubernetes;
 using Flagger.Testing.Azurite;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Flagger.Host.Tests;
@@ -19,21 +16,16 @@ public sealed class ReadinessTests
     {
         await using var azurite = await AzuriteServer.StartAsync();
         await using var cluster = await FakeKubernetesApiServer.StartAsync();
-        await using var host = await FlaggerHost.BuildAsync([], builder =>
-        {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Kubernetes:Kubeconfig"] = cluster.KubeconfigPath,
-                ["StateStore:ConnectionString"] = azurite.ConnectionString,
-                ["Prometheus:Address"] = "http://127.0.0.1:9",
-                ["Host:ApiKey"] = "secret",
-                ["Host:TaskHubName"] = "readiness",
-                ["Logging:LogLevel:Default"] = "None",
-            });
-        });
-        await host.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+        await using var host = await TestHost.StartAsync(new Dictionary<string, string?>
+ {
+     ["Kubernetes:Kubeconfig"] = cluster.KubeconfigPath,
+     ["StateStore:ConnectionString"] = azurite.ConnectionString,
+     ["Prometheus:Address"] = "http://127.0.0.1:9",
+     ["Host:ApiKey"] = "secret",
+     ["Host:TaskHubName"] = "readiness",
+     ["Logging:LogLevel:Default"] = "None",
+ });
+        using var http = new HttpClient { BaseAddress = TestHost.AddressOf(host) };
 
         var (status, ready) = await ReadyzAsync(http);
         Assert.Equal(HttpStatusCode.OK, status);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flagger.Core.Model;
 using Flagger.Core.Registry;
+using Flagger.Host.Testing;
 using Flagger.Sandbox;
 using Flagger.Sandbox.Traffic;
 using Flagger.Testing.Azurite;
@@ -12,10 +13,6 @@ using Flagger.Testing.Http;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -38,22 +35,16 @@ public sealed class SandboxHostFixture : IAsyncLifetime
     {
         Azurite = await AzuriteServer.StartAsync();
         Alerts = await HttpReceiver.StartAsync();
-        Host = await FlaggerHost.BuildAsync([], builder =>
+        Host = await TestHost.StartAsync(new Dictionary<string, string?>
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["StateStore:ConnectionString"] = Azurite.ConnectionString,
-                ["Sandbox:Enabled"] = "true",
-                ["Sandbox:ABTesting"] = "true",
-                ["Sandbox:BlueGreen"] = "true",
-                ["Host:TaskHubName"] = "sandboxe2e",
-                ["Host:SweepInterval"] = "00:00:02",
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
+            ["StateStore:ConnectionString"] = Azurite.ConnectionString,
+            ["Sandbox:Enabled"] = "true",
+            ["Sandbox:ABTesting"] = "true",
+            ["Sandbox:BlueGreen"] = "true",
+            ["Host:TaskHubName"] = "sandboxe2e",
+            ["Host:SweepInterval"] = "00:00:02",
         });
-        await Host.StartAsync();
-        Http = new HttpClient { BaseAddress = new Uri(Host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+        Http = new HttpClient { BaseAddress = TestHost.AddressOf(Host) };
 
         using var client = Sandbox.CreateClient();
         Sandbox.ApiServer.Seed(new JsonObject

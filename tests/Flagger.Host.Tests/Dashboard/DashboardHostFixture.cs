@@ -1,14 +1,11 @@
 using System.Text.Json.Nodes;
 using Flagger.Core.Model;
+using Flagger.Host.Testing;
 using Flagger.Sandbox;
 using Flagger.Testing.Azurite;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PuppeteerSharp;
 
@@ -48,22 +45,16 @@ public sealed class DashboardHostFixture : IAsyncLifetime
             DefaultViewport = new ViewPortOptions { Width = 1280, Height = 900 },
         });
         Azurite = await AzuriteServer.StartAsync();
-        Host = await FlaggerHost.BuildAsync([], builder =>
+        Host = await TestHost.StartAsync(new Dictionary<string, string?>
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["StateStore:ConnectionString"] = Azurite.ConnectionString,
-                ["Sandbox:Enabled"] = "true",
-                ["Host:ApiKey"] = ApiKey,
-                ["Host:TaskHubName"] = "dashboard",
-                ["Host:SweepInterval"] = "00:00:02",
-                ["Host:RolloutInterval"] = "00:00:02",
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
+            ["StateStore:ConnectionString"] = Azurite.ConnectionString,
+            ["Sandbox:Enabled"] = "true",
+            ["Host:ApiKey"] = ApiKey,
+            ["Host:TaskHubName"] = "dashboard",
+            ["Host:SweepInterval"] = "00:00:02",
+            ["Host:RolloutInterval"] = "00:00:02",
         });
-        await Host.StartAsync();
-        Address = new Uri(Host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        Address = TestHost.AddressOf(Host);
         Http = new HttpClient { BaseAddress = Address };
         Http.DefaultRequestHeaders.Add(HostEndpoints.ApiKeyHeader, ApiKey);
 
