@@ -22,7 +22,7 @@ param aksResourceGroup string = resourceGroup().name
 @description('Base64 PEM of the cluster CA (certificate-authority-data of the kubeconfig). AKS signs its API server certificate with its own CA, so the app needs it to trust the server.')
 param kubernetesCertificateAuthorityData string = ''
 
-@description('Use the private FQDN of a private cluster as the API server address (the app then needs VNet integration, not set up here).')
+@description('Use the private FQDN of a private cluster as the API server address (the app then needs networkMode NewVnet or ExistingSubnet, a route to the cluster\'s VNet and aksPrivateDnsZoneId).')
 param aksPrivateCluster bool = false
 
 @description('Assign the built-in Azure Kubernetes Service RBAC Writer role on the cluster (clusters with Azure RBAC for Kubernetes). The flagger.app resources need the Kubernetes ClusterRoleBinding in infra/kubernetes/rbac either way.')
@@ -103,12 +103,71 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 2048
 
+// Network. Without these (networkMode None) the app reaches only public endpoints: the API server's public
+// FQDN, Azure Monitor's query endpoint and public webhooks. In-cluster addresses (the loadtester, an
+// in-cluster Prometheus) need VNet integration and an internal load balancer in a VNet the app can route to.
+
+@description('Outbound VNet integration of the app: None; NewVnet (a VNet and a subnet delegated to Microsoft.App/environments, created here, optionally peered with the cluster\'s VNet); ExistingSubnet (existingAppSubnetId, delegated to Microsoft.App/environments already, for example in the cluster\'s own VNet).')
+@allowed([
+  'None'
+  'NewVnet'
+  'ExistingSubnet'
+])
+param networkMode string = 'None'
+
+@description('NewVnet: address space of the new VNet (must not overlap the cluster\'s VNet, its pod CIDR or service CIDR when peered).')
+param vnetAddressPrefix string = '10.90.0.0/16'
+
+@description('NewVnet: the app subnet. Flex Consumption takes one address per instance and Azure keeps 5 per subnet: a /26 (59 usable) covers maximumInstanceCount 40 with room for scale-in overlap.')
+param appSubnetPrefix string = '10.90.0.0/26'
+
+@description('NewVnet with storagePrivateEndpoints: the subnet of the private endpoints (3 addresses used).')
+param privateEndpointSubnetPrefix string = '10.90.1.0/28'
+
+@description('ExistingSubnet: resource id of a subnet delegated to Microsoft.App/environments, in this region, used by nothing else, name without underscores.')
+param existingAppSubnetId string = ''
+
+@description('ExistingSubnet with storagePrivateEndpoints: resource id of the subnet for the private endpoints.')
+param existingPrivateEndpointSubnetId string = ''
+
+@description('NewVnet: resource id of the cluster\'s VNet to peer the new VNet with (internal load balancers, a private API server); empty for no peering. With ExistingSubnet, routing is yours.')
+param clusterVirtualNetworkId string = ''
+
+@description('NewVnet with clusterVirtualNetworkId: also create the cluster side of the peering (needs Network Contributor on the cluster VNet). Off: create it yourself, the peering stays Initiated until then.')
+param peerFromClusterVirtualNetwork bool = true
+
+@description('Resource id of the private DNS zone of a private AKS cluster\'s API server (privatelink.<region>.azmk8s.io, in the node resource group for a system zone) to link to the app\'s VNet; empty for none.')
+param aksPrivateDnsZoneId string = ''
+
+@description('Private endpoints for the storage account (blob, queue, table) in the app\'s VNet, with privatelink DNS zones created here and linked to it. Needs networkMode NewVnet or ExistingSubnet.')
+param storagePrivateEndpoints bool = false
+
+@description('Public network access of the storage account with storagePrivateEndpoints (Disabled: only through them; the deployment package is then uploaded through the app). Ignored, Enabled, without private endpoints.')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param storagePublicNetworkAccess string = 'Enabled'
+
 param tags object = {}
 
 var suffix = uniqueString(resourceGroup().id, namePrefix)
 var appName = '${namePrefix}-${suffix}'
 var storageAccountName = take(toLower('${replace(namePrefix, '-', '')}${suffix}'), 24)
 var deploymentContainerName = 'app-package-${take(appName, 32)}'
+
+var vnetIntegration = networkMode != 'None'
+var appSubnetId = networkMode == 'NewVnet'
+  ? network!.outputs.appSubnetId
+  : networkMode == 'ExistingSubnet' ? existingAppSubnetId : ''
+// The VNet the app's subnet belongs to: the new one, or the existing subnet's.
+var appVirtualNetworkId = networkMode == 'NewVnet'
+  ? network!.outputs.id
+  : networkMode == 'ExistingSubnet' ? split(existingAppSubnetId, '/subnets/')[0] : ''
+var privateEndpointSubnetId = networkMode == 'NewVnet'
+  ? network!.outputs.privateEndpointSubnetId
+  : existingPrivateEndpointSubnetId
+var peerCluster = networkMode == 'NewVnet' && !empty(clusterVirtualNetworkId)
 
 // Built-in role ids.
 var roles = {
@@ -162,7 +221,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    // Disabled only where the private endpoints exist: an app without them would lose its storage.
+    publicNetworkAccess: vnetIntegration && storagePrivateEndpoints ? storagePublicNetworkAccess : 'Enabled'
   }
 }
 
@@ -225,6 +285,49 @@ module prometheusAccess 'modules/monitor-access.bicep' = if (!empty(azureMonitor
   }
 }
 
+module network 'modules/network.bicep' = if (networkMode == 'NewVnet') {
+  name: 'flagger-network'
+  params: {
+    name: '${appName}-vnet'
+    location: location
+    addressPrefix: vnetAddressPrefix
+    appSubnetPrefix: appSubnetPrefix
+    privateEndpointSubnetPrefix: storagePrivateEndpoints ? privateEndpointSubnetPrefix : ''
+    peerVirtualNetworkId: clusterVirtualNetworkId
+    tags: tags
+  }
+}
+
+module clusterPeering 'modules/vnet-peering.bicep' = if (peerCluster && peerFromClusterVirtualNetwork) {
+  name: 'flagger-cluster-peering'
+  scope: resourceGroup(split(clusterVirtualNetworkId, '/')[2], split(clusterVirtualNetworkId, '/')[4])
+  params: {
+    localVirtualNetworkName: last(split(clusterVirtualNetworkId, '/'))
+    remoteVirtualNetworkId: network!.outputs.id
+  }
+}
+
+module aksDnsLink 'modules/private-dns-link.bicep' = if (vnetIntegration && !empty(aksPrivateDnsZoneId)) {
+  name: 'flagger-aks-dns-link'
+  scope: resourceGroup(split(aksPrivateDnsZoneId, '/')[2], split(aksPrivateDnsZoneId, '/')[4])
+  params: {
+    zoneName: last(split(aksPrivateDnsZoneId, '/'))
+    virtualNetworkId: appVirtualNetworkId
+    linkName: '${appName}-link'
+  }
+}
+
+module storageEndpoints 'modules/storage-private-endpoints.bicep' = if (vnetIntegration && storagePrivateEndpoints) {
+  name: 'flagger-storage-endpoints'
+  params: {
+    storageAccountName: storage.name
+    location: location
+    subnetId: privateEndpointSubnetId
+    virtualNetworkId: appVirtualNetworkId
+    tags: tags
+  }
+}
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${appName}-plan'
   location: location
@@ -250,7 +353,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       '${identity.id}': {}
     }
   }
-  properties: {
+  // Outbound VNet integration (virtualNetworkSubnetId) only with a networkMode; absent otherwise.
+  properties: union({
     serverFarmId: plan.id
     httpsOnly: true
     siteConfig: {
@@ -276,10 +380,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         version: '10.0'
       }
     }
-  }
+  }, vnetIntegration ? { virtualNetworkSubnetId: appSubnetId } : {})
   dependsOn: [
     storageRoles
     deploymentContainer
+    storageEndpoints
   ]
 }
 
@@ -333,3 +438,6 @@ output identityClientId string = identity.properties.clientId
 output storageAccountName string = storage.name
 
 output kubernetesServer string = aksAccess.outputs.apiServerUrl
+
+@description('Resource id of the app\'s VNet (new or the existing subnet\'s); empty with networkMode None.')
+output virtualNetworkId string = appVirtualNetworkId

@@ -16,6 +16,10 @@ param prometheusAddress = 'https://amw-prod-abcd.westeurope.prometheus.monitor.a
 param azureMonitorWorkspaceName = 'amw-prod'
 param azureMonitorWorkspaceResourceGroup = 'rg-monitoring'
 
+// Network: none, the app reaches public endpoints only (the API server's public FQDN, the Azure Monitor
+// query endpoint). For a private cluster or in-cluster endpoints see main.vnet.bicepparam.
+param networkMode = 'None'
+
 param taskHubName = 'flagger'
 param sweepSchedule = '*/30 * * * * *'
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Flagger.Deploy.Tests.Bicep;
 
 /// <summary>
@@ -22,6 +20,7 @@ public sealed class BicepTemplateTests
         Assert.Contains("infra/main.bicep", TemplateFiles);
         Assert.Contains("infra/eventgrid.bicep", TemplateFiles);
         Assert.Contains("infra/main.bicepparam", ParameterFileNames);
+        Assert.Contains("infra/main.vnet.bicepparam", ParameterFileNames);
         Assert.Contains("infra/eventgrid.bicepparam", ParameterFileNames);
     }
 
@@ -29,9 +28,9 @@ public sealed class BicepTemplateTests
     [MemberData(nameof(Templates))]
     public async Task Template_builds_without_warnings(string template)
     {
-        var result = await RunBicepAsync("build", template, "--stdout");
+        var result = await BicepCli.RunAsync("build", template, "--stdout");
 
-        AssertClean(result);
+        BicepCli.AssertClean(result);
         Assert.Contains("\"$schema\"", result.Stdout, StringComparison.Ordinal);
     }
 
@@ -39,54 +38,9 @@ public sealed class BicepTemplateTests
     [MemberData(nameof(ParameterFiles))]
     public async Task Parameter_file_builds_without_warnings(string parameterFile)
     {
-        var result = await RunBicepAsync("build-params", parameterFile, "--stdout");
+        var result = await BicepCli.RunAsync("build-params", parameterFile, "--stdout");
 
-        AssertClean(result);
+        BicepCli.AssertClean(result);
         Assert.Contains("parametersJson", result.Stdout, StringComparison.Ordinal);
     }
-
-    private static void AssertClean(BicepResult result)
-    {
-        Assert.True(result.ExitCode == 0, $"bicep exited {result.ExitCode}:\n{result.Stderr}");
-        Assert.True(string.IsNullOrWhiteSpace(result.Stderr), $"bicep reported diagnostics:\n{result.Stderr}");
-    }
-
-    private static async Task<BicepResult> RunBicepAsync(params string[] arguments)
-    {
-        var bicep = RepositoryFiles.BicepPath;
-        if (!OperatingSystem.IsWindows() && !File.GetUnixFileMode(bicep).HasFlag(UnixFileMode.UserExecute))
-        {
-            File.SetUnixFileMode(bicep, File.GetUnixFileMode(bicep) | UnixFileMode.UserExecute);
-        }
-
-        var start = new ProcessStartInfo(bicep)
-        {
-            WorkingDirectory = RepositoryFiles.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {bicep}");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"bicep {string.Join(' ', arguments)} did not finish in 2 minutes");
-        }
-
-        return new BicepResult(process.ExitCode, await stdout, await stderr);
-    }
-
-    private sealed record BicepResult(int ExitCode, string Stdout, string Stderr);
 }
