@@ -57,6 +57,13 @@ param watchNamespaces string = ''
 @description('Label selector narrowing the Canaries this app owns (to run beside Flagger during a migration).')
 param canaryLabelSelector string = ''
 
+@description('What a registry push does to a target Flux or Argo CD applies from Git: skip (the Git change starts the rollout) or patch.')
+@allowed([ 'skip', 'patch' ])
+param gitOpsTargets string = 'skip'
+
+@description('Comma-separated label keys that also mark a target as GitOps-managed (e.g. app.kubernetes.io/instance for Argo CD label tracking).')
+param gitOpsLabels string = ''
+
 @description('Prefix of the state tables (letters and digits).')
 param tablePrefix string = ''
 
@@ -413,6 +420,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     StateStore__DeliveryTtl: deliveryTtl
     Registry__WatchNamespaces: watchNamespaces
     Registry__LabelSelector: canaryLabelSelector
+    Registry__GitOpsTargets: gitOpsTargets
+    Registry__GitOpsLabels: gitOpsLabels
     Webhooks__EventWebhookUrl: eventWebhookUrl
     Alerts__ClusterName: alertsClusterName
     Alerts__SlackUrl: slackUrl

@@ -27,5 +27,9 @@ param sweepSchedule = '*/30 * * * * *'
 param watchNamespaces = ''
 param canaryLabelSelector = ''
 
+// Targets Flux or Argo CD apply from Git are left to the Git change ('skip'); 'patch' deploys pushes to them anyway.
+param gitOpsTargets = 'skip'
+param gitOpsLabels = ''
+
 param slackUrl = readEnvironmentVariable('FLAGGER_SLACK_URL', '')
 param teamsUrl = readEnvironmentVariable('FLAGGER_TEAMS_URL', '')

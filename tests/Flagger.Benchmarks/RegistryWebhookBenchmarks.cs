@@ -129,6 +129,8 @@ public class RegistryWebhookBenchmarks
 
         public Task WarnAsync(CanaryTarget target, string message, CancellationToken cancellationToken) => Task.CompletedTask;
 
+        public Task InformAsync(CanaryTarget target, string message, CancellationToken cancellationToken) => Task.CompletedTask;
+
         private static CanaryTarget Target(string name, string image) =>
             new("test", name, s_noAnnotations, name, "1", [new TargetContainer("app", image)], null);
     }

@@ -1,3 +1,5 @@
+using Flagger.Core.Registry;
+
 namespace Flagger.Core.Ports;
 
 /// <summary>
@@ -21,6 +23,9 @@ public interface ICanaryCatalog
 
     /// <summary>Records a Warning Event on the target's Canary (why a push was not deployed). Never throws for the cluster's refusal.</summary>
     Task WarnAsync(CanaryTarget target, string message, CancellationToken cancellationToken);
+
+    /// <summary>Records a Normal Event on the target's Canary (a push left alone by design). Never throws for the cluster's refusal.</summary>
+    Task InformAsync(CanaryTarget target, string message, CancellationToken cancellationToken);
 }
 
 /// <param name="Annotations">The Canary's annotations (where the image policy is).</param>
@@ -43,6 +48,9 @@ public sealed record CanaryTarget(
 
     /// <summary>The Canary's uid, for Events that name it.</summary>
     public string? Uid { get; init; }
+
+    /// <summary>The GitOps controller that applies the target Deployment from Git (its labels or annotations say so), or null.</summary>
+    public GitOpsManager? ManagedBy { get; init; }
 }
 
 public sealed record TargetContainer(string Name, string Image);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
+using Flagger.Core.Registry;
 using Flagger.Infrastructure.Kubernetes;
 using k8s;
 using k8s.Autorest;
@@ -18,7 +19,8 @@ namespace Flagger.Infrastructure.Registry;
 /// by one from the list: one that cannot be read (a value the CRD schema allows but the model cannot hold)
 /// is logged, given a Warning Event, and skipped, and every other canary carries on. A target of an invalid
 /// or uninitialised Canary is listed as <see cref="CanaryTarget.Blocked"/>, and a patch is refused while the
-/// primary Deployment does not exist: a push never deploys to either.
+/// primary Deployment does not exist: a push never deploys to either. A target that Flux or Argo CD applies
+/// from Git says so (<see cref="CanaryTarget.ManagedBy"/>, read from the listed Deployment: no extra call).
 /// </summary>
 public sealed partial class KubernetesCanaryCatalog(
     IKubernetes client, IOptions<RegistryOptions> options, IEventRecorder events, ILogger<KubernetesCanaryCatalog> logger) : ICanaryCatalog
@@ -42,7 +44,7 @@ public sealed partial class KubernetesCanaryCatalog(
                 .ToDictionary(d => d.Metadata.Name, StringComparer.Ordinal);
             foreach (var canary in inNamespace.Where(IsDeploymentTarget))
             {
-                targets.Add(ToTarget(canary, deployments.GetValueOrDefault(canary.Spec.TargetRef.Name)));
+                targets.Add(ToTarget(canary, deployments.GetValueOrDefault(canary.Spec.TargetRef.Name), options.Value.GitOpsLabelKeys()));
             }
         }
 
@@ -170,9 +172,15 @@ public sealed partial class KubernetesCanaryCatalog(
     }
 
     public Task WarnAsync(CanaryTarget target, string message, CancellationToken cancellationToken) =>
+        RecordAsync(target, EventSeverity.Warning, message, cancellationToken);
+
+    public Task InformAsync(CanaryTarget target, string message, CancellationToken cancellationToken) =>
+        RecordAsync(target, EventSeverity.Info, message, cancellationToken);
+
+    private Task RecordAsync(CanaryTarget target, EventSeverity severity, string message, CancellationToken cancellationToken) =>
         events.RecordAsync(
             new Canary { Metadata = new V1ObjectMeta { Name = target.Name, NamespaceProperty = target.Namespace, Uid = target.Uid } },
-            new RecordEvent(EventSeverity.Warning, message, null),
+            new RecordEvent(severity, message, null),
             cancellationToken);
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Canary {CanaryNamespace}/{CanaryName} cannot be read and is skipped: {Error}")]
@@ -190,10 +198,11 @@ public sealed partial class KubernetesCanaryCatalog(
 
         var deployment = await KubernetesErrors.NullWhenMissingAsync(
             () => client.AppsV1.ReadNamespacedDeploymentAsync(canary.Spec.TargetRef.Name, canary.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
-        return ToTarget(canary, deployment);
+        return ToTarget(canary, deployment, options.Value.GitOpsLabelKeys());
     }
 
-    private static CanaryTarget ToTarget(Canary canary, V1Deployment? deployment)
+    /// <param name="gitOpsLabels">Label keys that mark a GitOps-managed target besides Flux's and Argo CD's own.</param>
+    private static CanaryTarget ToTarget(Canary canary, V1Deployment? deployment, IReadOnlyList<string> gitOpsLabels)
     {
         var reference = canary.Spec.TargetRef;
         var ns = canary.Metadata.NamespaceProperty;
@@ -223,6 +232,7 @@ public sealed partial class KubernetesCanaryCatalog(
         {
             Blocked = Blocked(canary),
             Uid = canary.Metadata.Uid,
+            ManagedBy = GitOpsOwnership.Detect(deployment.Metadata, gitOpsLabels),
         };
     }
 

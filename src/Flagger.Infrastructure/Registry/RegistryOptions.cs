@@ -1,3 +1,5 @@
+using Flagger.Core.Registry;
+
 namespace Flagger.Infrastructure.Registry;
 
 /// <summary>Which canaries registry pushes may touch (app settings <c>Registry__*</c>).</summary>
@@ -10,6 +12,19 @@ public sealed class RegistryOptions
 
     /// <summary>A Kubernetes label selector the Canaries must match, e.g. <c>delivery=flagger-functions</c>.</summary>
     public string? LabelSelector { get; set; }
+
+    /// <summary>
+    /// Whether a push patches a target Flux or Argo CD applies from Git (<see cref="GitOpsOwnership"/>): <c>skip</c>
+    /// (the default: the controller would revert the patch; the Git change starts the rollout) or <c>patch</c>. The
+    /// Canary annotation <see cref="GitOpsTargetPolicy.Annotation"/> overrides it for one canary.
+    /// </summary>
+    public GitOpsTargets GitOpsTargets { get; set; } = GitOpsTargets.Skip;
+
+    /// <summary>Comma-separated label keys that also mark a target as GitOps-managed, e.g. <c>app.kubernetes.io/instance</c> for Argo CD's label tracking.</summary>
+    public string? GitOpsLabels { get; set; }
+
+    public IReadOnlyList<string> GitOpsLabelKeys() =>
+        (GitOpsLabels ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>The watched namespaces; empty means all.</summary>
     public IReadOnlySet<string> Namespaces() =>

@@ -54,6 +54,12 @@ public static class CanaryOutcome
     /// <summary>The image policy refused the push (downgrade, range, pattern, order, none, invalid annotation).</summary>
     public const string Refused = "refused";
 
+    /// <summary>
+    /// The target is applied from Git by Flux or Argo CD (the reason names which, and the label or annotation
+    /// seen): a patch would be reverted, so none was made; the Git change starts the rollout through the sweep.
+    /// </summary>
+    public const string GitOpsManaged = "gitops-managed";
+
     /// <summary>The canary or its target was deleted while the push was handled.</summary>
     public const string Gone = "gone";
 

@@ -25,6 +25,10 @@ namespace Flagger.Infrastructure.Registry;
 /// that patched a target but failed to signal its rollout is answered 503; the timer sweep finds the changed
 /// target and starts the rollout, so nothing is lost. A push is deployed only through an analysis: never to
 /// the target of an invalid or uninitialised Canary (reported, with a Warning Event on the Canary).
+/// A target Flux or Argo CD applies from Git is not patched by default (<see cref="RegistryOptions.GitOpsTargets"/>):
+/// the controller would put the Git image back, and the rollout with it. The report says which controller and
+/// what showed it, the Canary gets a Normal Event once per delivery (not per redelivery of the same event id),
+/// and the Git change, once applied, is found by the sweep, which starts the rollout as Flagger's polling does.
 /// </remarks>
 public sealed class RegistryWebhook(
     ICanaryCatalog catalog,
@@ -96,9 +100,10 @@ public sealed class RegistryWebhook(
             }
 
             var canaries = new List<CanaryReport>();
+            var notices = new List<(CanaryTarget Target, string Message)>();
             try
             {
-                var complete = await DeployAsync(push, listing, canaries, cancellationToken);
+                var complete = await DeployAsync(push, listing, canaries, notices, cancellationToken);
                 if (!complete)
                 {
                     reports.Add(new EventReport(e.Id, e.Type, EventOutcome.Failed, $"the target kept changing during {PatchAttempts} attempts", push.Image, canaries));
@@ -109,6 +114,14 @@ public sealed class RegistryWebhook(
                 if (!first)
                 {
                     Logs.DuplicateDelivery(logger, push.EventId);
+                }
+                else
+                {
+                    // After the record, so a redelivery (of a 503, or Event Grid's own) does not say it again.
+                    foreach (var (target, message) in notices)
+                    {
+                        await catalog.InformAsync(target, message, cancellationToken);
+                    }
                 }
 
                 reports.Add(new EventReport(e.Id, e.Type, first ? EventOutcome.Handled : EventOutcome.Duplicate, null, push.Image, canaries));
@@ -131,7 +144,8 @@ public sealed class RegistryWebhook(
     }
 
     /// <summary>Applies one push to every owned canary running its repository. False when a target kept changing.</summary>
-    private async Task<bool> DeployAsync(ImagePush push, Listing listing, List<CanaryReport> reports, CancellationToken cancellationToken)
+    /// <param name="notices">Normal Events to record once the delivery is recorded as handled (GitOps-managed targets left alone).</param>
+    private async Task<bool> DeployAsync(ImagePush push, Listing listing, List<CanaryReport> reports, List<(CanaryTarget Target, string Message)> notices, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var complete = true;
@@ -145,9 +159,14 @@ public sealed class RegistryWebhook(
                 continue;
             }
 
-            var report = await DeployToAsync(target, push, cancellationToken);
+            var report = await DeployToAsync(target, push, settings, cancellationToken);
             complete &= report is not null;
-            if (report?.Outcome is not (CanaryOutcome.Unchanged or CanaryOutcome.Refused))
+            if (report is { Outcome: CanaryOutcome.GitOpsManaged })
+            {
+                notices.Add((target, $"Push of {push.Image} not deployed: {report.Reason}"));
+            }
+
+            if (report?.Outcome is not (CanaryOutcome.Unchanged or CanaryOutcome.Refused or CanaryOutcome.GitOpsManaged))
             {
                 listing.Changed(target);
             }
@@ -158,7 +177,7 @@ public sealed class RegistryWebhook(
         return complete;
     }
 
-    private async Task<CanaryReport?> DeployToAsync(CanaryTarget target, ImagePush push, CancellationToken cancellationToken)
+    private async Task<CanaryReport?> DeployToAsync(CanaryTarget target, ImagePush push, RegistryOptions settings, CancellationToken cancellationToken)
     {
         var current = target;
         for (var attempt = 1; attempt <= PatchAttempts; attempt++)
@@ -178,6 +197,13 @@ public sealed class RegistryWebhook(
             }
 
             var image = ((ImageDecision.Accept)decision).NewImage;
+            if (current.ManagedBy is { } manager && !GitOpsTargetPolicy.Patches(settings.GitOpsTargets, current.Annotations, out var skipped))
+            {
+                var reason = GitOpsReason(current, manager, skipped);
+                Logs.ImageRefused(logger, push.Image, push.EventId, current.Namespace, current.Name, reason);
+                return new CanaryReport(current.Namespace, current.Name, CanaryOutcome.GitOpsManaged, container.Name, container.Image, null, reason);
+            }
+
             switch (await catalog.SetImageAsync(current, container.Name, image, push.PushedAt, cancellationToken))
             {
                 case ImagePatchOutcome.Patched:
@@ -252,6 +278,10 @@ public sealed class RegistryWebhook(
 
         public void Changed(CanaryTarget target) => _changed.Add((target.Namespace, target.Name));
     }
+
+    private static string GitOpsReason(CanaryTarget target, GitOpsManager manager, string skipped) =>
+        $"deployment {target.Deployment}.{target.Namespace} is applied by {manager.Controller} ({manager.Evidence}), which would revert a patch; " +
+        $"the push was not deployed, and the rollout starts when the Git change reaches the target ({skipped})";
 
     private static TargetContainer? FindContainer(CanaryTarget target, ImagePush push)
     {

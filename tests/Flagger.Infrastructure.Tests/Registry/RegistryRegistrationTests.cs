@@ -35,6 +35,39 @@ public sealed class RegistryRegistrationTests
         Assert.Equal("delivery=ours", options.LabelSelector);
     }
 
+    private static ServiceProvider Provider(Dictionary<string, string?> settings) => new ServiceCollection()
+        .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
+        .AddLogging()
+        .AddSingleton<IRolloutStore, InMemoryRolloutStore>()
+        .AddSingleton<IRolloutScheduler, RecordingRolloutScheduler>()
+        .AddSingleton<IEventRecorder, RecordingEventRecorder>()
+        .AddSingleton<IKubernetes>(new k8s.Kubernetes(new KubernetesClientConfiguration { Host = "http://kubernetes.invalid" }))
+        .AddRegistryEvents()
+        .BuildServiceProvider();
+
+    [Fact]
+    public void AddRegistryEvents_GitOpsSettings_BindAsWrittenInTheSample_AndDefaultToSkip()
+    {
+        using var set = Provider(new() { ["Registry:GitOpsTargets"] = "patch", ["Registry:GitOpsLabels"] = "app.kubernetes.io/instance, example.com/synced" });
+        using var unset = Provider([]);
+
+        set.GetRequiredService<IStartupValidator>().Validate();
+        var options = set.GetRequiredService<IOptions<RegistryOptions>>().Value;
+        Assert.Equal(Flagger.Core.Registry.GitOpsTargets.Patch, options.GitOpsTargets);
+        Assert.Equal(["app.kubernetes.io/instance", "example.com/synced"], options.GitOpsLabelKeys());
+        Assert.Equal(Flagger.Core.Registry.GitOpsTargets.Skip, unset.GetRequiredService<IOptions<RegistryOptions>>().Value.GitOpsTargets);
+    }
+
+    [Fact]
+    public void AddRegistryEvents_UnknownGitOpsTargetsValue_FailsAtStartup()
+    {
+        using var provider = Provider(new() { ["Registry:GitOpsTargets"] = "sometimes" });
+
+        var e = Assert.ThrowsAny<Exception>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("GitOpsTargets", e.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(null, "anything", true)]
     [InlineData("", "anything", true)]

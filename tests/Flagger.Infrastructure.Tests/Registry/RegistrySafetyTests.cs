@@ -17,7 +17,8 @@ namespace Flagger.Infrastructure.Tests.Registry;
 
 /// <summary>
 /// The registry's half of the safety promise, tried at random over the fake API server with the real catalog
-/// and webhook: good canaries next to invalid, unreadable, uninitialised, primary-less and target-less ones,
+/// and webhook: good canaries next to invalid, unreadable, uninitialised, primary-less and target-less ones and
+/// ones whose target Flux or Argo CD applies from Git (left to the Git change by default),
 /// sharing repositories, and random deliveries (new tags, the running tag, older tags, redeliveries of an id,
 /// an empty id). The same deliveries go to a control cluster that holds only the good canaries. After every
 /// delivery: (I4) no target of a bad canary was patched; (I7) every good canary's image and report entry are
@@ -38,6 +39,8 @@ public sealed class RegistrySafetyTests(FakeApiServerFixture fixture)
         Uninitialised,
         NoPrimary,
         NoTarget,
+        Flux,
+        Argo,
     }
 
     public sealed record Delivery(int Repository, int Version, int Id, bool EmptyId)
@@ -63,6 +66,7 @@ public sealed class RegistrySafetyTests(FakeApiServerFixture fixture)
         var runs = 0;
         var patched = 0;
         var skipped = 0;
+        var gitOps = 0;
         await s_gen.SampleAsync(
             async scenario =>
             {
@@ -70,6 +74,7 @@ public sealed class RegistrySafetyTests(FakeApiServerFixture fixture)
                 runs++;
                 patched += counts.Patched;
                 skipped += counts.Skipped;
+                gitOps += counts.GitOps;
             },
             iter: s_iterations,
             threads: 1,
@@ -77,10 +82,11 @@ public sealed class RegistrySafetyTests(FakeApiServerFixture fixture)
 
         Assert.True(patched > 0, "no run ever patched a good canary");
         Assert.True(skipped > 0, "no run ever skipped a bad canary");
-        Console.WriteLine($"registry safety: {runs} runs, {patched} patches, {skipped} skipped canaries");
+        Assert.True(gitOps > 0, "no run ever left a GitOps-managed target to its controller");
+        Console.WriteLine($"registry safety: {runs} runs, {patched} patches, {skipped} skipped canaries, {gitOps} GitOps-managed targets left alone");
     }
 
-    private async Task<(int Patched, int Skipped)> RunAsync(Scenario scenario)
+    private async Task<(int Patched, int Skipped, int GitOps)> RunAsync(Scenario scenario)
     {
         var server = fixture.FreshServer();
         var (mixed, control) = (fixture.NewNamespace(), fixture.NewNamespace());
@@ -96,7 +102,7 @@ public sealed class RegistrySafetyTests(FakeApiServerFixture fixture)
         var mixedWebhook = Webhook(server, mixed);
         var controlWebhook = Webhook(server, control);
         var before = Images(server, mixed, scenario.Canaries.Count);
-        var (patched, skipped) = (0, 0);
+        var (patched, skipped, gitOps) = (0, 0, 0);
         for (var step = 0; step < scenario.Deliveries.Count; step++)
         {
             var delivery = scenario.Deliveries[step];
@@ -147,10 +153,11 @@ public sealed class RegistrySafetyTests(FakeApiServerFixture fixture)
 
             patched += mixedReport.Values.Count(r => r.Outcome == CanaryOutcome.Patched);
             skipped += mixedReport.Values.Count(r => r.Outcome == CanaryOutcome.Skipped);
+            gitOps += mixedReport.Values.Count(r => r.Outcome == CanaryOutcome.GitOpsManaged);
             before = now;
         }
 
-        return (patched, skipped);
+        return (patched, skipped, gitOps);
     }
 
     private static RegistryWebhook Webhook(FakeKubernetesApiServer server, string ns) => new(
@@ -188,7 +195,17 @@ public sealed class RegistrySafetyTests(FakeApiServerFixture fixture)
         var image = $"{RegistryHost}/app{i % 2}:1.0.0";
         if (kind != Kind.NoTarget)
         {
-            server.Seed(TestDeployments.Of(ns, target, new V1Container { Name = "app", Image = image }));
+            var deployment = TestDeployments.Of(ns, target, new V1Container { Name = "app", Image = image });
+            if (kind == Kind.Flux)
+            {
+                deployment.Metadata.Labels = new Dictionary<string, string> { ["kustomize.toolkit.fluxcd.io/name"] = "apps", ["kustomize.toolkit.fluxcd.io/namespace"] = "flux-system" };
+            }
+            else if (kind == Kind.Argo)
+            {
+                deployment.Metadata.Annotations = new Dictionary<string, string> { ["argocd.argoproj.io/tracking-id"] = $"apps:apps/Deployment:{ns}/{target}" };
+            }
+
+            server.Seed(deployment);
         }
 
         if (kind is not (Kind.NoPrimary or Kind.NoTarget or Kind.Uninitialised))

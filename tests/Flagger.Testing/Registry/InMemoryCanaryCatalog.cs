@@ -136,6 +136,19 @@ public sealed class InMemoryCanaryCatalog : ICanaryCatalog
         return Task.CompletedTask;
     }
 
+    /// <summary>Normal Events recorded on canaries, as (namespace, name, message).</summary>
+    public List<(string Namespace, string Name, string Message)> Notices { get; } = [];
+
+    public Task InformAsync(CanaryTarget target, string message, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            Notices.Add((target.Namespace, target.Name, message));
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<ImagePatchOutcome> SetImageAsync(CanaryTarget target, string container, string image, DateTimeOffset pushedAt, CancellationToken cancellationToken)
     {
         BeforePatch?.Invoke(this, target);
