@@ -93,9 +93,18 @@ param slackChannel string = 'general'
 @description('Slack user name of the global notifier.')
 param slackUser string = 'flagger'
 
-@description('Global Microsoft Teams webhook URL.')
+@description('Global Microsoft Teams webhook URL (a Teams Workflows URL, or a legacy Office 365 connector URL).')
 @secure()
 param teamsUrl string = ''
+
+@description('What teamsUrl is sent: adaptive-card (Teams Workflows), message-card (Office 365 connector), or empty: chosen by the URL.')
+@allowed([
+  ''
+  'auto'
+  'adaptive-card'
+  'message-card'
+])
+param teamsFormat string = ''
 
 @description('Largest number of instances Flex Consumption scales the app to.')
 @minValue(40)
@@ -429,6 +438,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Alerts__SlackChannel: slackChannel
     Alerts__SlackUser: slackUser
     Alerts__TeamsUrl: teamsUrl
+    Alerts__TeamsFormat: teamsFormat
   }
 }
 

@@ -3,8 +3,11 @@ using Flagger.Core.Analysis;
 
 namespace Flagger.Infrastructure.Alerts;
 
-/// <summary>Where and what to post for one AlertProvider, once its address and token are resolved.</summary>
-public sealed record AlertTarget(string Type, Uri Address, string? Token, string? Proxy, string Channel, string Username);
+/// <summary>
+/// Where and what to post for one AlertProvider, once its address and token are resolved.
+/// <paramref name="TeamsFormat"/> is the provider's explicit choice for <c>msteams</c> (Auto: by the URL).
+/// </summary>
+public sealed record AlertTarget(string Type, Uri Address, string? Token, string? Proxy, string Channel, string Username, TeamsFormat TeamsFormat = TeamsFormat.Auto);
 
 /// <summary>The message bodies of Flagger's notifiers (<c>pkg/notifier/</c>), one per provider type (spec §7).</summary>
 public static class AlertFormats
@@ -28,13 +31,18 @@ public static class AlertFormats
         return builder.Uri;
     }
 
-    /// <summary>The JSON body for <paramref name="target"/>'s type, or null for a type Flagger does not know.</summary>
+    /// <summary>
+    /// The JSON body for <paramref name="target"/>'s type, or null for a type Flagger does not know. For
+    /// <c>msteams</c>, an Adaptive Card in a Workflows message or Flagger's MessageCard (<see cref="TeamsFormats.Choose"/>).
+    /// </summary>
     public static object? Body(AlertTarget target, string subject, SendAlert alert, IReadOnlyList<KeyValuePair<string, string>> fields) =>
         target.Type switch
         {
             Slack or Discord => SlackBody(target, subject, alert, fields, alert.Severity == AlertSeverity.Error ? "danger" : "good"),
             Rocket => SlackBody(target, subject, alert, fields, alert.Severity == AlertSeverity.Error ? "#FF0000" : "#0076D7"),
-            Teams => TeamsBody(subject, alert, fields),
+            Teams => TeamsFormats.Choose(target.Address, target.TeamsFormat) == TeamsFormat.AdaptiveCard
+                ? (object)AdaptiveCardMessage.Build(subject, alert, fields)
+                : TeamsBody(subject, alert, fields),
             GoogleChat => GoogleChatBody(subject, alert, fields),
             _ => null,
         };

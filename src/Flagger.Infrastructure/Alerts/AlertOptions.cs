@@ -27,6 +27,13 @@ public sealed class AlertOptions
 
     public string? TeamsProxyUrl { get; set; }
 
+    /// <summary>
+    /// What <see cref="TeamsUrl"/> is sent: <c>adaptive-card</c> (a Teams Workflows message), <c>message-card</c>
+    /// (Flagger's MessageCard, for an Office 365 connector URL), or empty / <c>auto</c>: chosen by the URL.
+    /// </summary>
+    [AllowedValues(null, "", TeamsFormats.AutoValue, TeamsFormats.AdaptiveCardValue, TeamsFormats.MessageCardValue)]
+    public string? TeamsFormat { get; set; }
+
     /// <summary>Flagger's <c>-cluster-name</c>: when set, every alert carries a <c>Cluster</c> field.</summary>
     public string? ClusterName { get; set; }
 

@@ -21,6 +21,10 @@ internal static partial class Logs
         Message = "AlertProvider {ProviderNamespace}/{ProviderName} has unknown type '{ProviderType}' (slack, msteams, discord, rocket or gchat) for canary {CanaryNamespace}/{CanaryName}; alert not sent")]
     public static partial void UnknownProviderType(ILogger logger, string providerNamespace, string providerName, string providerType, string canaryNamespace, string canaryName);
 
+    [LoggerMessage(EventId = 4204, Level = LogLevel.Warning,
+        Message = "AlertProvider {ProviderNamespace}/{ProviderName} has annotation {Annotation} '{Value}', which is none of adaptive-card, message-card or auto; the URL chooses the Teams format")]
+    public static partial void UnknownTeamsFormat(ILogger logger, string providerNamespace, string providerName, string annotation, string value);
+
     [LoggerMessage(EventId = 4210, Level = LogLevel.Error,
         Message = "Alert {AlertName} ({ProviderType} at {Host}) for canary {CanaryNamespace}/{CanaryName} was answered {StatusCode}: {ResponseBody}")]
     public static partial void AlertRejected(ILogger logger, string alertName, string providerType, string host, string canaryNamespace, string canaryName, int statusCode, string responseBody);

@@ -27,6 +27,9 @@ public sealed class Notifier(
 
     private const int MaxLoggedBodyLength = 256;
 
+    // Shorter query values (api-version=2016-06-01, sv=1.0) are settings, not secrets, and stay readable.
+    private const int MinMaskedQueryValueLength = 16;
+
     private readonly ConcurrentDictionary<string, HttpClient> _proxiedClients = new(StringComparer.Ordinal);
     private readonly AlertOptions _options = options.Value;
 
@@ -114,7 +117,25 @@ public sealed class Notifier(
             token,
             string.IsNullOrWhiteSpace(spec.Proxy) ? null : spec.Proxy,
             string.IsNullOrEmpty(spec.Channel) ? AlertDefaults.Channel : spec.Channel,
-            string.IsNullOrEmpty(spec.Username) ? AlertDefaults.Username : spec.Username);
+            string.IsNullOrEmpty(spec.Username) ? AlertDefaults.Username : spec.Username,
+            spec.Type == AlertFormats.Teams ? ProviderTeamsFormat(provider) : TeamsFormat.Auto);
+    }
+
+    /// <summary>The provider's <see cref="TeamsFormats.Annotation"/>; a value we do not know is logged and the URL chooses.</summary>
+    private TeamsFormat ProviderTeamsFormat(AlertProvider provider)
+    {
+        if (provider.Metadata.Annotations is not { } annotations || !annotations.TryGetValue(TeamsFormats.Annotation, out var value))
+        {
+            return TeamsFormat.Auto;
+        }
+
+        if (TeamsFormats.Parse(value) is { } format)
+        {
+            return format;
+        }
+
+        Logs.UnknownTeamsFormat(logger, provider.Metadata.NamespaceProperty, provider.Metadata.Name, TeamsFormats.Annotation, value);
+        return TeamsFormat.Auto;
     }
 
     private IEnumerable<AlertTarget> GlobalTargets()
@@ -127,7 +148,9 @@ public sealed class Notifier(
 
         if (Uri.TryCreate(_options.TeamsUrl, UriKind.Absolute, out var teams))
         {
-            yield return new AlertTarget(AlertFormats.Teams, teams, null, NullIfEmpty(_options.TeamsProxyUrl), AlertDefaults.Channel, AlertDefaults.Username);
+            // AlertOptions' validation admits only the values Parse knows.
+            yield return new AlertTarget(AlertFormats.Teams, teams, null, NullIfEmpty(_options.TeamsProxyUrl), AlertDefaults.Channel, AlertDefaults.Username,
+                TeamsFormats.Parse(_options.TeamsFormat) ?? TeamsFormat.Auto);
         }
     }
 
@@ -141,7 +164,7 @@ public sealed class Notifier(
             return;
         }
 
-        // Chat webhook URLs carry their secret in the path (Slack, Discord) or query (Google Chat): log the host only.
+        // Chat webhook URLs carry their secret in the path (Slack, Discord) or query (Google Chat, Teams Workflows' sig=): log the host only.
         var address = AlertFormats.PostAddress(target);
         var host = address.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
         try
@@ -179,7 +202,8 @@ public sealed class Notifier(
 
     /// <summary>
     /// A provider's answer may echo the request: its token, and the address whose path (Slack, Discord) or
-    /// query (Google Chat) is the secret. Those are masked first, then any other URL or credential in it.
+    /// query (Google Chat, Teams Workflows' <c>sig=</c>) is the secret. Those are masked first, a long query
+    /// value on its own too (a signature quoted without its name), then any other URL or credential in it.
     /// </summary>
     internal static string Scrub(string text, Uri address, string? token)
     {
@@ -193,8 +217,21 @@ public sealed class Notifier(
             text = text.Replace(secret, SecretText.Mask, StringComparison.Ordinal);
         }
 
+        foreach (var value in QueryValues(address).Where(v => v.Length >= MinMaskedQueryValueLength))
+        {
+            text = text.Replace(value, SecretText.Mask, StringComparison.Ordinal);
+        }
+
         return SecretText.Scrub(text);
     }
+
+    /// <summary>Each query value as sent and unescaped, longest first (so a value is masked before a shorter one inside it).</summary>
+    private static IEnumerable<string> QueryValues(Uri address) =>
+        address.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..])
+            .SelectMany(value => new[] { value, Uri.UnescapeDataString(value) })
+            .Distinct(StringComparer.Ordinal)
+            .OrderByDescending(value => value.Length);
 
     private List<KeyValuePair<string, string>> Fields(SendAlert alert)
     {
