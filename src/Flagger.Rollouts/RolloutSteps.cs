@@ -119,6 +119,9 @@ public sealed class RolloutSteps(
         {
             Operations = [.. pending.Select(p => p.Operation)],
             StepDueAt = lastStepAt + interval,
+            // No tick of ours changed this canary's status yet (no checkpoint, or one that still holds the status Flagger
+            // wrote: a first tick that stopped before its commit, or ticks of a suspended canary): it may be adopted.
+            FirstSeen = checkpoint is null || FlaggerAdoption.IsFlaggerStatus(checkpoint.Status),
         };
         // A reserved sequence is taken again: its tick stopped before it recorded anything but its step's time.
         var sequence = checkpoint is { Reserved: true } ? checkpoint.Sequence : (checkpoint?.Sequence ?? 0) + 1;

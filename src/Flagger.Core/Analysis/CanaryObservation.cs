@@ -34,6 +34,13 @@ public sealed record CanaryObservation(
     public DateTimeOffset? StepDueAt { get; init; }
 
     /// <summary>
+    /// No tick of ours changed this canary's status yet (no checkpoint, or its stored status is still the one
+    /// Flagger wrote): the tick that may adopt a status Flagger wrote (<see cref="FlaggerAdoption"/>). False unless
+    /// the caller knows.
+    /// </summary>
+    public bool FirstSeen { get; init; }
+
+    /// <summary>
     /// The Canary's validation, computed once for this observation and shared by the observer, the plan and the
     /// decider (a copy made with <c>with</c> keeps it unless the Canary is replaced). Not serialised: an activity
     /// that receives the observation validates the Canary it received.
@@ -50,6 +57,14 @@ public sealed record WorkloadObservation(
     Readiness Primary,
     string? Problem = null)
 {
+    /// <summary>
+    /// Whether the primary is the copy a promotion of the target makes (pod template, labels and config references
+    /// renamed as a promotion renames them, the <c>flagger-id</c> annotation aside, every tracked ConfigMap and
+    /// Secret equal to its <c>-primary</c> copy). Compared only when the status is Flagger's
+    /// (<see cref="FlaggerAdoption.IsFlaggerStatus"/>); null otherwise.
+    /// </summary>
+    public bool? PrimaryMatchesTarget { get; init; }
+
     /// <summary>The target could not be read or used (missing, no selector label, missing config): the tick stops.</summary>
     public static WorkloadObservation Unusable(string problem) =>
         new("", new Dictionary<string, string>(), Readiness.Waiting(problem), Readiness.Waiting(problem), problem);

@@ -78,6 +78,8 @@ internal sealed class TickDecider
             SetPhase(CanaryPhase.Initializing);
         }
 
+        AdoptFromFlagger();
+
         if (!ApplyOperations() || _status.Paused)
         {
             return;
@@ -277,6 +279,65 @@ internal sealed class TickDecider
         }
 
         return carryOn;
+    }
+
+    /// <summary>
+    /// Our first tick of a Canary Flagger ran (<see cref="FlaggerAdoption"/>), before anything else reads its
+    /// hashes. A primary that is the target's copy is taken as promoted: in Initialized and Succeeded the status
+    /// gets our hashes and keeps its phase, so no analysis, hook, alert or weight change follows; in Promoting and
+    /// Finalising the promotion goes on with our hash. In Failed the target is taken as the revision Flagger
+    /// rolled back, as Flagger itself would not run it again after a restart (<c>retry</c> or a new push runs
+    /// one). Otherwise, and in the other phases, nothing is rewritten: the target's revision reads as new and
+    /// runs its analysis from the start (a run Flagger had in flight restarts). Each case says so in one Event.
+    /// </summary>
+    private void AdoptFromFlagger()
+    {
+        if (!FlaggerAdoption.Applies(_observation))
+        {
+            return;
+        }
+
+        var revision = Workload.TargetRevision;
+        var configs = Workload.TrackedConfigs;
+        var matches = Workload.PrimaryMatchesTarget == true;
+        var phase = Phase;
+        switch (phase)
+        {
+            case CanaryPhase.Initialized or CanaryPhase.Succeeded when matches:
+                Update(s => s with { LastAppliedSpec = revision, LastPromotedSpec = revision, TrackedConfigs = configs, PendingRevision = null });
+                Event(EventSeverity.Info,
+                    $"Adopted {Who} from Flagger: {PrimaryWho} runs the revision of {TargetWho}, taken as promoted ({phase} kept, no analysis)");
+                break;
+            case CanaryPhase.Initialized or CanaryPhase.Succeeded:
+                Event(EventSeverity.Info,
+                    $"Adopted {Who} from Flagger: {TargetWho} differs from {PrimaryWho}, so its revision runs the analysis");
+                break;
+            case CanaryPhase.Failed:
+                Update(s => s with { LastAppliedSpec = revision, LastPromotedSpec = matches ? revision : null, TrackedConfigs = configs, PendingRevision = null });
+                Event(EventSeverity.Info, matches
+                    ? $"Adopted {Who} from Flagger in phase Failed: {TargetWho} is back at the revision {PrimaryWho} runs, taken as promoted"
+                    : $"Adopted {Who} from Flagger in phase Failed: the revision of {TargetWho} is taken as the one that failed and is not run again (push a new one, or ask retry)");
+                break;
+            case CanaryPhase.Promoting or CanaryPhase.Finalising when matches:
+                Update(s => s with { LastAppliedSpec = revision, TrackedConfigs = configs, PendingRevision = null });
+                Event(EventSeverity.Info,
+                    $"Adopted {Who} from Flagger during its promotion: {PrimaryWho} runs the revision of {TargetWho}; the promotion goes on");
+                break;
+            case CanaryPhase.Promoting or CanaryPhase.Finalising:
+                Event(EventSeverity.Info,
+                    $"Adopted {Who} from Flagger during its promotion: the promotion goes on, then the revision of {TargetWho} runs its analysis");
+                break;
+            case CanaryPhase.Progressing or CanaryPhase.WaitingPromotion:
+                Event(EventSeverity.Info,
+                    $"Adopted {Who} from Flagger mid-analysis ({phase}, canary weight {_status.CanaryWeight}): the analysis of {TargetWho} restarts from the beginning");
+                break;
+            case CanaryPhase.Initializing:
+                Event(EventSeverity.Info, $"Adopted {Who} from Flagger while initializing: the initialization goes on");
+                break;
+            default:
+                Event(EventSeverity.Info, $"Adopted {Who} from Flagger in phase {phase}: the revision of {TargetWho} runs its analysis");
+                break;
+        }
     }
 
     /// <summary>

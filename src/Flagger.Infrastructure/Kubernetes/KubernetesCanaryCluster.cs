@@ -58,6 +58,16 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
 
         var primaryName = WorkloadNames.PrimaryName(target.Metadata.Name);
         var primary = await ReadDeploymentAsync(ns, primaryName, cancellationToken);
+
+        // Only for a status Flagger wrote (adoption, FlaggerAdoption): is its primary the target's copy?
+        bool? primaryMatchesTarget = null;
+        if (FlaggerAdoption.IsFlaggerStatus(canary.Status))
+        {
+            primaryMatchesTarget = primary is not null
+                && AdoptedPrimary.TemplateMatches(primary, canary, target, selector.Selector, configs.Keys)
+                && await configs.PrimaryCopiesMatchAsync(client, ns, cancellationToken);
+        }
+
         if (primary is null)
         {
             await configs.CopyToPrimaryAsync(client, canary, cancellationToken);
@@ -77,7 +87,10 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
             revision,
             configs.Checksums,
             DeploymentReadiness.Evaluate(target, analysis.EffectiveCanaryReadyThreshold, deadline, now, allowScaledToZero: true),
-            primaryReadiness);
+            primaryReadiness)
+        {
+            PrimaryMatchesTarget = primaryMatchesTarget,
+        };
     }
 
     public Task ScaleTargetToZeroAsync(Canary canary, CancellationToken cancellationToken) =>

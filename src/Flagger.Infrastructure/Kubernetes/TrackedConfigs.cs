@@ -90,6 +90,32 @@ internal sealed class TrackedConfigs
         }
     }
 
+    /// <summary>Whether every tracked config has a <c>-primary</c> copy with the same content (what a promotion leaves).</summary>
+    public async Task<bool> PrimaryCopiesMatchAsync(IKubernetes client, string ns, CancellationToken cancellationToken)
+    {
+        foreach (var source in _configMaps)
+        {
+            var copy = await KubernetesErrors.NullWhenMissingAsync(() =>
+                client.CoreV1.ReadNamespacedConfigMapAsync(WorkloadNames.PrimaryName(source.Metadata.Name), ns, cancellationToken: cancellationToken));
+            if (copy is null || ConfigChecksum.Compute(copy) != ConfigChecksum.Compute(source))
+            {
+                return false;
+            }
+        }
+
+        foreach (var source in _secrets)
+        {
+            var copy = await KubernetesErrors.NullWhenMissingAsync(() =>
+                client.CoreV1.ReadNamespacedSecretAsync(WorkloadNames.PrimaryName(source.Metadata.Name), ns, cancellationToken: cancellationToken));
+            if (copy is null || ConfigChecksum.Compute(copy) != ConfigChecksum.Compute(source))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Read, build the copy on the live metadata, create or replace; a lost race is re-read.</summary>
     private static Task UpsertCopyAsync<T>(
         Canary canary,

@@ -20,12 +20,14 @@ public sealed class CanaryTickRunner(CanaryObserver observer, CheckRunner checks
     {
     }
 
+    /// <param name="firstSeen">No tick of ours was committed for the canary yet (as the orchestrator tells from its checkpoint).</param>
     /// <returns>The decision applied, or null when the Canary no longer exists.</returns>
     public async Task<TickDecision?> RunAsync(
         string @namespace,
         string name,
         DateTimeOffset now,
         IReadOnlyList<CanaryOperation>? operations = null,
+        bool firstSeen = false,
         CancellationToken cancellationToken = default)
     {
         var observation = await observer.ObserveAsync(@namespace, name, now, cancellationToken);
@@ -34,7 +36,7 @@ public sealed class CanaryTickRunner(CanaryObserver observer, CheckRunner checks
             return null;
         }
 
-        observation = observation with { Operations = operations ?? [] };
+        observation = observation with { Operations = operations ?? [], FirstSeen = firstSeen };
 
         var step = CanaryTick.Plan(observation);
         var decision = step.Decision

@@ -80,13 +80,32 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
 
     public void Ask(CanaryOperationKind kind) => Operations.Add(new CanaryOperation(kind, "tester", Now));
 
+    /// <summary>
+    /// Whether a tick of ours was committed (the orchestrator's checkpoint exists): false until the first tick, so
+    /// that tick may adopt a status Flagger wrote (<see cref="FlaggerAdoption"/>). Tests set it to simulate either.
+    /// </summary>
+    public bool HasCheckpoint { get; set; }
+
     public async Task<TickDecision> TickAsync()
     {
         var operations = Operations.ToList();
         Operations.Clear();
-        var decision = await _runner.RunAsync(Canary.Metadata.NamespaceProperty, Canary.Metadata.Name, Now, operations);
+        var decision = await _runner.RunAsync(Canary.Metadata.NamespaceProperty, Canary.Metadata.Name, Now, operations, firstSeen: !HasCheckpoint);
+        HasCheckpoint = true;
         Now += Canary.Analysis.GetInterval();
         return decision ?? throw new InvalidOperationException("the canary vanished");
+    }
+
+    /// <summary>
+    /// The primary Deployment and HTTPRoute as another controller (Flagger) left them: the primary runs
+    /// <paramref name="image"/> with copies of the target's configs, ready, and the route at the given weights.
+    /// </summary>
+    public void SeedPrimary(string image, int primaryWeight = 100, int canaryWeight = 0)
+    {
+        Primary = new SimulatedDeployment { Image = image, Replicas = 1, Readiness = Readiness.Ready };
+        PrimaryConfigs = new Dictionary<string, string>(TargetConfigs);
+        RouteExists = true;
+        (PrimaryWeight, CanaryWeight, Mirrored) = (primaryWeight, canaryWeight, false);
     }
 
     public async Task TicksAsync(int count)
@@ -152,6 +171,12 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
         }
 
         Settle(Target);
+
+        // As the cluster adapter: compared only for a status Flagger wrote, before a missing primary is created.
+        bool? primaryMatchesTarget = FlaggerAdoption.IsFlaggerStatus(canary.Status)
+            ? Primary is not null && Primary.Image == Target.Image
+                && PrimaryConfigs.Count == TargetConfigs.Count && TargetConfigs.All(c => PrimaryConfigs.GetValueOrDefault(c.Key) == c.Value)
+            : null;
         if (Primary is null)
         {
             Primary = new SimulatedDeployment { Image = Target.Image, Replicas = Math.Max(1, Target.Replicas) };
@@ -164,7 +189,10 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
         }
 
         return Task.FromResult(new WorkloadObservation(
-            Target.Image, new Dictionary<string, string>(TargetConfigs), Target.Readiness, Primary.Readiness));
+            Target.Image, new Dictionary<string, string>(TargetConfigs), Target.Readiness, Primary.Readiness)
+        {
+            PrimaryMatchesTarget = primaryMatchesTarget,
+        });
     }
 
     public Task ScaleTargetToZeroAsync(Canary canary, CancellationToken cancellationToken)
