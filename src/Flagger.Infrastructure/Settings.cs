@@ -86,7 +86,9 @@ public static class Settings
         {
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             var raw = values[property.Name];
-            if (type == typeof(string) || string.IsNullOrEmpty(raw) || Converts(type, raw))
+            // Empty is unset for a nullable or reference property (the binder leaves it null), not for a value type.
+            var emptyMeansUnset = raw == "" && (!property.PropertyType.IsValueType || type != property.PropertyType);
+            if (type == typeof(string) || raw is null || emptyMeansUnset || Converts(type, raw))
             {
                 continue;
             }
@@ -101,6 +103,12 @@ public static class Settings
         }
 
         values.Bind(options);
+
+        // The binder makes "" a relative Uri; an empty app setting (Kubernetes__Server: "") means unset.
+        foreach (var property in Properties(typeof(T)).Where(p => p.PropertyType == typeof(Uri) && values[p.Name] == ""))
+        {
+            property.SetValue(options, null);
+        }
     }
 
     internal static IEnumerable<PropertyInfo> Properties(Type type) =>

@@ -1,4 +1,3 @@
-using DurableTask.AzureStorage;
 using Flagger.Infrastructure;
 using Flagger.Testing.Azurite;
 using Microsoft.Extensions.Configuration;

@@ -37,13 +37,24 @@ public sealed class SettingsTests
         provider.GetRequiredService<IStartupValidator>().Validate();
     }
 
+    [Fact]
+    public void Adapters_TheSampleSettings_PassTheStartupCheck_TheirEmptyValuesUnset()
+    {
+        using var provider = Build(SampleSettings());
+
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        Assert.Null(provider.GetRequiredService<IOptions<KubernetesOptions>>().Value.Server);
+        Assert.Null(provider.GetRequiredService<IOptions<StateStoreOptions>>().Value.ServiceUri);
+    }
+
     [Theory]
     [InlineData("Registry:WatchNamespaces", "prod,Team_A", "Registry__WatchNamespaces must be comma-separated namespace names (lowercase letters, digits and '-', at most 63 characters), got \"prod,Team_A\"")]
     [InlineData("Kubernetes:RequestTimeout", "30s", "Kubernetes__RequestTimeout must be a duration written [d.]hh:mm:ss[.fff] (00:00:30 is 30 seconds), got \"30s\"")]
     [InlineData("Kubernetes:RequestTimeout", "-00:00:01", "Kubernetes__RequestTimeout must be a positive duration, got \"-00:00:01\"")]
     [InlineData("Kubernetes:UseEntraId", "yes", "Kubernetes__UseEntraId must be true or false, got \"yes\"")]
     [InlineData("Kubernetes:UseEntraId", "true", "Kubernetes__UseEntraId needs Kubernetes__Server, the API server to send Entra ID tokens to, got \"true\"")]
-    [InlineData("Kubernetes:CertificateAuthorityData", "not base64!", "Kubernetes__CertificateAuthorityData must be the cluster CA's PEM in base64")]
+    [InlineData("Kubernetes:CertificateAuthorityData", "not base64!", "Kubernetes__CertificateAuthorityData must be the cluster CA's PEM in base64 (certificate-authority-data of a kubeconfig), got \"not base64!\"")]
     [InlineData("Prometheus:Address", "prometheus:9090", "Prometheus__Address must be an absolute http or https URL, got \"prometheus:9090\"")]
     [InlineData("Prometheus:Timeout", "00:10:00", "Prometheus__Timeout must be between 00:00:00.1000000 and 00:05:00, got \"00:10:00\"")]
     [InlineData("Prometheus:AzureMonitorAuthentication", "Sometimes", "Prometheus__AzureMonitorAuthentication must be one of Auto, Always, Never, got \"Sometimes\"")]
@@ -95,6 +106,20 @@ public sealed class SettingsTests
             var validators = provider.GetServices(typeof(IValidateOptions<>).MakeGenericType(type));
             Assert.Contains(validators, v => v!.GetType() == typeof(SettingsValidator<>).MakeGenericType(type));
         }
+    }
+
+    /// <summary>local.settings.sample.json's values, as the Functions host turns them into configuration (<c>__</c> is <c>:</c>).</summary>
+    private static Dictionary<string, string?> SampleSettings()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "Flagger.Functions.sln")))
+        {
+            root = root.Parent ?? throw new InvalidOperationException("no Flagger.Functions.sln above the test assembly");
+        }
+
+        using var sample = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(root.FullName, "local.settings.sample.json")));
+        return sample.RootElement.GetProperty("Values").EnumerateObject()
+            .ToDictionary(p => p.Name.Replace("__", ":", StringComparison.Ordinal), p => (string?)p.Value.GetString());
     }
 
     private static ServiceProvider Build(Dictionary<string, string?> settings)

@@ -15,7 +15,7 @@ public sealed class StateStoreOptions : IValidatableObject
     public Uri? ServiceUri { get; set; }
 
     /// <summary>Prepended to every table name, so several hubs or test runs share one account without meeting.</summary>
-    [RegularExpression("^([A-Za-z][A-Za-z0-9]{0,39})?$", ErrorMessage = "{0} must be empty or start with a letter and hold at most 40 letters and digits (table names are alphanumeric).")]
+    [RegularExpression("^([A-Za-z][A-Za-z0-9]{0,39})?$", ErrorMessage = "{0} must be empty or start with a letter and hold at most 40 letters and digits (table names are alphanumeric)")]
     public string TablePrefix { get; set; } = "";
 
     /// <summary>How long history rows are kept.</summary>

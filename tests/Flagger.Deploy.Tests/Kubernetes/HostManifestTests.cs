@@ -10,6 +10,7 @@ using Flagger.Infrastructure.Registry;
 using Flagger.Infrastructure.State;
 using Flagger.Infrastructure.Webhooks;
 using Flagger.Sandbox.Kubernetes;
+using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -42,7 +43,7 @@ public sealed class HostManifestTests
     public void The_kustomization_lists_every_object_file_of_the_folder_but_the_example_secret()
     {
         var files = RepositoryFiles.Under(Path.Combine(RepositoryFiles.Root, Folder), ".yaml")
-            .Select(Path.GetFileName)
+            .Select(f => Path.GetFileName(f))
             .Where(f => f is not ("kustomization.yaml" or "secret.example.yaml"));
 
         Assert.Equal(files.Order(StringComparer.Ordinal), Kustomization().Resources.Order(StringComparer.Ordinal));
@@ -101,7 +102,8 @@ public sealed class HostManifestTests
             .Concat(Container.Env.Select(e => e.Name).Where(name => !s_frameworkSettings.Contains(name)))
             .ToList();
 
-        Assert.Empty(given.Where(name => !known.Contains(name)));
+        var unknown = given.Where(name => !known.Contains(name)).ToList();
+        Assert.True(unknown.Count == 0, $"not settings Flagger.Host reads: {string.Join(", ", unknown)}");
         Assert.Contains("Host__ApiKey", secret.StringData.Keys);
         Assert.Equal(
             [configMap.Metadata.Name, secret.Metadata.Name],
