@@ -1,4 +1,5 @@
 using Flagger.Infrastructure;
+using Flagger.Sandbox.Kubernetes;
 using Flagger.Testing.Azurite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -33,10 +34,12 @@ public sealed class HostSettingsTests
     public async Task HostProcess_BadAdapterSettings_ExitsNamingEach_WithoutEchoingASecret()
     {
         await using var azurite = await AzuriteServer.StartAsync();
+        // A cluster the host can build its client for: the hosted services are resolved before the settings check.
+        await using var cluster = await FakeKubernetesApiServer.StartAsync();
 
         var (exitCode, output) = await HostProcess.RunToExitAsync(new Dictionary<string, string>
         {
-            ["Kubernetes__Kubeconfig"] = NoKubeconfig,
+            ["Kubernetes__Kubeconfig"] = cluster.KubeconfigPath,
             ["StateStore__ConnectionString"] = azurite.ConnectionString,
             ["Host__TaskHubName"] = "settingstest",
             ["Registry__WatchNamespaces"] = "prod,Staging_1",
@@ -45,7 +48,7 @@ public sealed class HostSettingsTests
 
         Assert.True(exitCode == InvalidSettings.ExitCode, $"exit {exitCode}: {output}");
         Assert.Contains("Registry__WatchNamespaces must be comma-separated namespace names", output, StringComparison.Ordinal);
-        Assert.Contains("\"Staging_1\"", output, StringComparison.Ordinal);
+        Assert.Contains("got \"prod,Staging_1\"", output, StringComparison.Ordinal);
         Assert.Contains("Alerts__SlackUrl must be an absolute http or https URL", output, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-token-42", output, StringComparison.Ordinal);
     }
