@@ -1,8 +1,10 @@
+using Azure.Identity;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.DurableTask.Testing.Sidecar.Grpc;
+using Microsoft.Extensions.Options;
 
 namespace Flagger.Host;
 
@@ -33,9 +35,9 @@ public sealed class DurableSidecar : IAsyncDisposable
     public AzureStorageOrchestrationService Service { get; }
 
     /// <param name="loggerFactory">Owned by the sidecar from now on (disposed with it).</param>
-    public static async Task<DurableSidecar> StartAsync(string connectionString, FlaggerHostOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    public static async Task<DurableSidecar> StartAsync(StorageAccountClientProvider storage, FlaggerHostOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        var service = new AzureStorageOrchestrationService(Settings(connectionString, options, loggerFactory));
+        var service = new AzureStorageOrchestrationService(Settings(storage, options, loggerFactory));
         await service.CreateIfNotExistsAsync();
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -55,12 +57,12 @@ public sealed class DurableSidecar : IAsyncDisposable
     }
 
     /// <summary>The provider's settings: the host's own where it has one (<c>Host__MaxConcurrentActivities</c>, ...), the provider's defaults otherwise.</summary>
-    internal static AzureStorageOrchestrationServiceSettings Settings(string connectionString, FlaggerHostOptions options, ILoggerFactory loggerFactory)
+    internal static AzureStorageOrchestrationServiceSettings Settings(StorageAccountClientProvider storage, FlaggerHostOptions options, ILoggerFactory loggerFactory)
     {
         var settings = new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = options.TaskHubName,
-            StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+            StorageAccountClientProvider = storage,
             ControlQueueVisibilityTimeout = VisibilityTimeout,
             WorkItemQueueVisibilityTimeout = VisibilityTimeout,
             MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
@@ -70,6 +72,34 @@ public sealed class DurableSidecar : IAsyncDisposable
         settings.MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations ?? settings.MaxConcurrentTaskOrchestrationWorkItems;
         settings.PartitionCount = options.PartitionCount ?? settings.PartitionCount;
         return settings;
+    }
+
+    /// <summary>
+    /// The task hub's storage account: <c>Host__DurableConnectionString</c>, else <c>Host__DurableAccountName</c>
+    /// with Azure.Identity (managed or workload identity), else the state store's connection string.
+    /// </summary>
+    /// <exception cref="OptionsValidationException">None of the three is set.</exception>
+    internal static StorageAccountClientProvider Storage(FlaggerHostOptions options, string? stateStoreConnectionString)
+    {
+        if (!string.IsNullOrEmpty(options.DurableConnectionString))
+        {
+            return new StorageAccountClientProvider(options.DurableConnectionString);
+        }
+
+        if (!string.IsNullOrEmpty(options.DurableAccountName))
+        {
+            return new StorageAccountClientProvider(options.DurableAccountName, new DefaultAzureCredential());
+        }
+
+        if (!string.IsNullOrEmpty(stateStoreConnectionString))
+        {
+            return new StorageAccountClientProvider(stateStoreConnectionString);
+        }
+
+        throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(FlaggerHostOptions),
+        [
+            "Host__DurableConnectionString, Host__DurableAccountName or StateStore__ConnectionString is required: the durable backend needs a storage account (Azurite locally)",
+        ]);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,5 @@
-using System.ComponentModel.DataAnnotations;
 using Flagger.Core.Ports;
+using Flagger.Infrastructure;
 using Flagger.Rollouts;
 using Flagger.Rollouts.Api;
 using Microsoft.DurableTask.Client;
@@ -22,16 +22,14 @@ public static class FlaggerHost
         configure?.Invoke(builder);
         ApiKeyPolicy.EnsureKeyOrLoopback(builder.Configuration);
         var sandbox = await SandboxMode.StartIfDefaultAsync(builder, cancellationToken);
-        var hostOptions = builder.Configuration.GetSection(FlaggerHostOptions.Section).Get<FlaggerHostOptions>() ?? new FlaggerHostOptions();
         // The sidecar starts before the container is built, so its settings are checked here rather than at ValidateOnStart.
-        Validator.ValidateObject(hostOptions, new ValidationContext(hostOptions), validateAllProperties: true);
-        var durableConnection = hostOptions.DurableConnectionString ?? builder.Configuration["StateStore:ConnectionString"]
-            ?? throw new InvalidOperationException("Host:DurableConnectionString or StateStore:ConnectionString is required: the durable backend needs a storage account (Azurite locally).");
+        var hostOptions = Settings.Read<FlaggerHostOptions>(builder.Configuration, FlaggerHostOptions.Section);
+        var storage = DurableSidecar.Storage(hostOptions, builder.Configuration["StateStore:ConnectionString"]);
 
         var sidecarLogging = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
-        var sidecar = await DurableSidecar.StartAsync(durableConnection, hostOptions, sidecarLogging, cancellationToken);
+        var sidecar = await DurableSidecar.StartAsync(storage, hostOptions, sidecarLogging, cancellationToken);
 
-        builder.Services.AddOptions<FlaggerHostOptions>().BindConfiguration(FlaggerHostOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<FlaggerHostOptions>(FlaggerHostOptions.Section);
         builder.Services.AddFlagger();
         builder.AddOtlpWhenConfigured();
         builder.Services.AddReadiness(durableConnection, hostOptions.TaskHubName);

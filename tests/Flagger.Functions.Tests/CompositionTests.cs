@@ -117,4 +117,26 @@ public sealed class CompositionTests
 
         Assert.Contains("StateStore", error.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void TheFunctionApp_WithBadSettings_FailsAtStartNamingThemAsFlaggerHostDoes()
+    {
+        var builder = Microsoft.Azure.Functions.Worker.Builder.FunctionsApplication.CreateBuilder([]);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["StateStore:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["Registry:WatchNamespaces"] = "prod,Staging_1",
+            ["Prometheus:Timeout"] = "5s",
+        });
+        builder.ConfigureFlagger();
+        using var host = builder.Build();
+
+        var error = Assert.ThrowsAny<Exception>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
+
+        var failures = (error is AggregateException aggregate ? aggregate.InnerExceptions : [error])
+            .SelectMany(e => Assert.IsType<OptionsValidationException>(e).Failures)
+            .ToList();
+        Assert.Contains("Registry__WatchNamespaces must be comma-separated namespace names (lowercase letters, digits and '-', at most 63 characters), got \"prod,Staging_1\"", failures);
+        Assert.Contains("Prometheus__Timeout must be a duration written [d.]hh:mm:ss[.fff] (00:00:30 is 30 seconds), got \"5s\"", failures);
+    }
 }

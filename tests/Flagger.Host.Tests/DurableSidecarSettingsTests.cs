@@ -1,3 +1,4 @@
+using DurableTask.AzureStorage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,7 +19,7 @@ public sealed class DurableSidecarSettingsTests
             ["Host:TaskHubName"] = "scalehub",
         });
 
-        var settings = DurableSidecar.Settings(Connection, options, NullLoggerFactory.Instance);
+        var settings = DurableSidecar.Settings(new StorageAccountClientProvider(Connection), options, NullLoggerFactory.Instance);
 
         Assert.Equal(64, settings.MaxConcurrentTaskActivityWorkItems);
         Assert.Equal(300, settings.MaxConcurrentTaskOrchestrationWorkItems);
@@ -31,7 +32,7 @@ public sealed class DurableSidecarSettingsTests
     {
         var defaults = new DurableTask.AzureStorage.AzureStorageOrchestrationServiceSettings();
 
-        var settings = DurableSidecar.Settings(Connection, Bind([]), NullLoggerFactory.Instance);
+        var settings = DurableSidecar.Settings(new StorageAccountClientProvider(Connection), Bind([]), NullLoggerFactory.Instance);
 
         Assert.Equal(defaults.MaxConcurrentTaskActivityWorkItems, settings.MaxConcurrentTaskActivityWorkItems);
         Assert.Equal(defaults.MaxConcurrentTaskOrchestrationWorkItems, settings.MaxConcurrentTaskOrchestrationWorkItems);

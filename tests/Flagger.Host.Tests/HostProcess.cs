@@ -32,19 +32,7 @@ internal sealed class HostProcess : IAsyncDisposable
     public static async Task<HostProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet", [HostAssembly()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["DOTNET_PROCESSOR_COUNT"] = "32";
-        foreach (var (key, value) in settings)
-        {
-            start.Environment[key] = value;
-        }
-
+        var start = StartInfo(port, settings);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start Flagger.Host");
         var host = new HostProcess(process, new Uri($"http://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) => host.Record(e.Data);
@@ -74,6 +62,27 @@ internal sealed class HostProcess : IAsyncDisposable
 
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>Runs a host expected to refuse its settings and exit on its own: its exit code and everything it printed.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var start = StartInfo(FreePort(), settings);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start Flagger.Host");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"Flagger.Host did not exit within 60 s: {await output}{await error}");
+        }
+
+        return (process.ExitCode, $"{await output}{await error}");
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flushing, as a crashed node would.</summary>
@@ -118,6 +127,24 @@ internal sealed class HostProcess : IAsyncDisposable
         }
 
         throw new FileNotFoundException($"Flagger.Host.dll ({configuration}) not found above {AppContext.BaseDirectory}: build the solution first");
+    }
+
+    private static ProcessStartInfo StartInfo(int port, IReadOnlyDictionary<string, string> settings)
+    {
+        var start = new ProcessStartInfo("dotnet", [HostAssembly()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["DOTNET_PROCESSOR_COUNT"] = "32";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        return start;
     }
 
     private static int FreePort()

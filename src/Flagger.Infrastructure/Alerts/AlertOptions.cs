@@ -10,21 +10,27 @@ public sealed class AlertOptions
 {
     public const string Section = "Alerts";
 
-    [Url]
+    /// <summary>An incoming webhook: its URL is the credential.</summary>
+    [HttpUrl]
+    [SecretSetting]
     public string? SlackUrl { get; set; }
 
     /// <summary>Bot token for <c>chat.postMessage</c>; sent as <c>Authorization: Bearer</c>.</summary>
+    [SecretSetting]
     public string? SlackToken { get; set; }
 
+    [HttpUrl]
     public string? SlackProxyUrl { get; set; }
 
     public string SlackUser { get; set; } = AlertDefaults.Username;
 
     public string SlackChannel { get; set; } = AlertDefaults.Channel;
 
-    [Url]
+    [HttpUrl]
+    [SecretSetting]
     public string? TeamsUrl { get; set; }
 
+    [HttpUrl]
     public string? TeamsProxyUrl { get; set; }
 
     /// <summary>
@@ -38,7 +44,7 @@ public sealed class AlertOptions
     public string? ClusterName { get; set; }
 
     /// <summary>Per post, as Flagger's notifier.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00", ErrorMessage = Messages.Between)]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 

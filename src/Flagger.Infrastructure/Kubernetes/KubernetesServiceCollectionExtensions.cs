@@ -15,7 +15,7 @@ public static class KubernetesServiceCollectionExtensions
     /// <summary>The Kubernetes client, the cluster and router ports, Kubernetes Events and the resource reader.</summary>
     public static IServiceCollection AddKubernetes(this IServiceCollection services)
     {
-        services.AddOptions<KubernetesOptions>().BindConfiguration(KubernetesOptions.Section);
+        services.AddSettings<KubernetesOptions>(KubernetesOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IKubernetes>(provider => new k8s.Kubernetes(BuildConfiguration(provider.GetRequiredService<IOptions<KubernetesOptions>>().Value, provider.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton<ICanaryCluster, KubernetesCanaryCluster>();

@@ -8,12 +8,12 @@ public sealed class PrometheusOptions
     public const string Section = "Prometheus";
 
     /// <summary>May carry a path prefix (<c>http://mimir/prometheus</c>). Flagger's default.</summary>
-    [Required]
-    [Url]
+    [Required(ErrorMessage = Messages.Required)]
+    [HttpUrl]
     public string Address { get; set; } = "http://prometheus:9090";
 
     /// <summary>For one query, retries included (Flagger: 5 s).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00", ErrorMessage = Messages.Between)]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>When to send an Entra token for Azure Monitor managed Prometheus.</summary>

@@ -18,10 +18,7 @@ public static class PrometheusServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddPrometheusMetrics(this IServiceCollection services)
     {
-        services.AddOptions<PrometheusOptions>()
-            .BindConfiguration(PrometheusOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddSettings<PrometheusOptions>(PrometheusOptions.Section);
 
         services.AddHttpClient(PrometheusClient.HttpClientName)
             .AddStandardResilienceHandler()

@@ -1,9 +1,11 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
 using Flagger.Core.Registry;
 
 namespace Flagger.Infrastructure.Registry;
 
 /// <summary>Which canaries registry pushes may touch (app settings <c>Registry__*</c>).</summary>
-public sealed class RegistryOptions
+public sealed partial class RegistryOptions : IValidatableObject
 {
     public const string Section = "Registry";
 
@@ -35,4 +37,18 @@ public sealed class RegistryOptions
         var namespaces = Namespaces();
         return namespaces.Count == 0 || namespaces.Contains(@namespace);
     }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Namespaces().All(NamespaceName().IsMatch))
+        {
+            yield return new ValidationResult(
+                $"{nameof(WatchNamespaces)} must be comma-separated namespace names (lowercase letters, digits and '-', at most 63 characters)",
+                [nameof(WatchNamespaces)]);
+        }
+    }
+
+    /// <summary>A DNS-1123 label, what Kubernetes accepts as a namespace name.</summary>
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    private static partial Regex NamespaceName();
 }

@@ -12,7 +12,7 @@ public static class RegistryServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddRegistryEvents(this IServiceCollection services)
     {
-        services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateOnStart();
+        services.AddSettings<RegistryOptions>(RegistryOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ICanaryCatalog, KubernetesCanaryCatalog>();
         services.TryAddSingleton<RegistryWebhook>();

@@ -8,13 +8,14 @@ public sealed class StateStoreOptions : IValidatableObject
     public const string Section = "StateStore";
 
     /// <summary>A storage connection string (Azurite: <c>UseDevelopmentStorage=true</c>). Either this or <see cref="ServiceUri"/>.</summary>
+    [SecretSetting]
     public string? ConnectionString { get; set; }
 
     /// <summary>The table endpoint of a storage account, reached with Azure.Identity (managed identity in Azure).</summary>
     public Uri? ServiceUri { get; set; }
 
     /// <summary>Prepended to every table name, so several hubs or test runs share one account without meeting.</summary>
-    [RegularExpression("^([A-Za-z][A-Za-z0-9]{0,39})?$", ErrorMessage = "TablePrefix must be empty or start with a letter and hold at most 40 letters and digits (table names are alphanumeric).")]
+    [RegularExpression("^([A-Za-z][A-Za-z0-9]{0,39})?$", ErrorMessage = "{0} must be empty or start with a letter and hold at most 40 letters and digits (table names are alphanumeric)")]
     public string TablePrefix { get; set; } = "";
 
     /// <summary>How long history rows are kept.</summary>
@@ -24,7 +25,7 @@ public sealed class StateStoreOptions : IValidatableObject
     public TimeSpan DeliveryTtl { get; set; } = TimeSpan.FromDays(2);
 
     /// <summary>Retries of a transient failure (503, 500, timeouts, connection refused) by the Azure SDK's retry policy.</summary>
-    [Range(0, 10)]
+    [Range(0, 10, ErrorMessage = Messages.Between)]
     public int MaxRetries { get; set; } = 3;
 
     /// <summary>First retry delay; later ones back off exponentially.</summary>
@@ -42,13 +43,13 @@ public sealed class StateStoreOptions : IValidatableObject
         if (hasConnectionString == (ServiceUri is not null))
         {
             yield return new ValidationResult(
-                "Set exactly one of StateStore:ConnectionString and StateStore:ServiceUri.",
+                $"Set exactly one of {Settings.Name(Section, nameof(ConnectionString))} and {Settings.Name(Section, nameof(ServiceUri))} (the account's table endpoint, reached with a managed or workload identity)",
                 [nameof(ConnectionString), nameof(ServiceUri)]);
         }
 
         if (ServiceUri is { IsAbsoluteUri: false })
         {
-            yield return new ValidationResult("StateStore:ServiceUri must be an absolute URI.", [nameof(ServiceUri)]);
+            yield return new ValidationResult($"{nameof(ServiceUri)} must be an absolute URL (https://ACCOUNT.table.core.windows.net)", [nameof(ServiceUri)]);
         }
 
         foreach (var (name, value) in new[]
@@ -62,7 +63,7 @@ public sealed class StateStoreOptions : IValidatableObject
         {
             if (value <= TimeSpan.Zero)
             {
-                yield return new ValidationResult($"StateStore:{name} must be positive, not {value}.", [name]);
+                yield return new ValidationResult($"{name} must be a positive duration", [name]);
             }
         }
     }

@@ -13,10 +13,7 @@ public static class TableStateServiceCollectionExtensions
     /// <summary>The Table Storage state: <see cref="StateStoreOptions"/> (validated at start), the table client, <see cref="IRolloutStore"/>, <see cref="IOperationInbox"/>, <see cref="ITickStateReader"/> and <see cref="IGateStore"/>.</summary>
     public static IServiceCollection AddTableState(this IServiceCollection services)
     {
-        services.AddOptions<StateStoreOptions>()
-            .BindConfiguration(StateStoreOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddSettings<StateStoreOptions>(StateStoreOptions.Section);
         services.TryAddSingleton(provider => CreateServiceClient(provider.GetRequiredService<IOptions<StateStoreOptions>>().Value));
         services.TryAddSingleton<TableRolloutStore>();
         services.TryAddSingleton<IRolloutStore>(provider => provider.GetRequiredService<TableRolloutStore>());

@@ -8,21 +8,22 @@ public sealed class WebhookOptions
     public const string Section = "Webhooks";
 
     /// <summary>First retry delay; each further retry doubles it up to <see cref="RetryMaxDelay"/> (retryablehttp: 1 s to 30 s).</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = Messages.Between)]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Caps the backoff and any <c>Retry-After</c> a receiver asks for, so one hook cannot stall a tick for long.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = Messages.Between)]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How much of a failed response body goes into the event message.</summary>
-    [Range(16, 4096)]
+    [Range(16, 4096, ErrorMessage = Messages.Between)]
     public int MaxFailureBodyLength { get; set; } = 256;
 
     /// <summary>
     /// Flagger's <c>-event-webhook</c> / <c>EVENT_WEBHOOK_URL</c>: receives every event of canaries without an
     /// <c>event</c> hook of their own.
     /// </summary>
-    [Url]
+    [HttpUrl]
+    [SecretSetting]
     public string? EventWebhookUrl { get; set; }
 }

@@ -17,7 +17,7 @@ public static class WebhookServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
-        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<WebhookOptions>(WebhookOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
 
         HostOnlyHttpClientLogger.Apply(services.AddHttpClient(WebhookClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan));

@@ -15,7 +15,9 @@ public sealed class ManifestTests
 {
     private static readonly Lazy<IReadOnlyDictionary<string, V1CustomResourceDefinition>> s_crds = new(LoadCrds);
 
-    public static TheoryData<string> ManifestFiles => new(RepositoryFiles.Under(RepositoryFiles.KubernetesManifests, ".yaml", ".yml"));
+    /// <summary>Every Kubernetes object file; kustomization.yaml (kustomize's own, not an object) is checked by HostManifestTests.</summary>
+    public static TheoryData<string> ManifestFiles => new(RepositoryFiles.Under(RepositoryFiles.KubernetesManifests, ".yaml", ".yml")
+        .Where(f => Path.GetFileName(f) != "kustomization.yaml"));
 
     /// <summary>Every flagger.app document of infra/kubernetes and of the model's fixtures: file and index.</summary>
     public static TheoryData<string, int> FlaggerDocuments

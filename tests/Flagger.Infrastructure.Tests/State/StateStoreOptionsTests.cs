@@ -39,10 +39,10 @@ public sealed class StateStoreOptionsTests
     }
 
     [Theory]
-    [InlineData(null, null, null, "exactly one of StateStore:ConnectionString and StateStore:ServiceUri")]
-    [InlineData(Azurite, "https://account.table.core.windows.net", null, "exactly one of StateStore:ConnectionString and StateStore:ServiceUri")]
-    [InlineData(Azurite, null, "1-bad", "TablePrefix must be empty or start with a letter")]
-    [InlineData(Azurite, null, "under_score", "TablePrefix must be empty or start with a letter")]
+    [InlineData(null, null, null, "exactly one of StateStore__ConnectionString and StateStore__ServiceUri")]
+    [InlineData(Azurite, "https://account.table.core.windows.net", null, "exactly one of StateStore__ConnectionString and StateStore__ServiceUri")]
+    [InlineData(Azurite, null, "1-bad", "StateStore__TablePrefix must be empty or start with a letter")]
+    [InlineData(Azurite, null, "under_score", "StateStore__TablePrefix must be empty or start with a letter")]
     public void AddTableState_InvalidSettings_FailsAtStartNamingTheSetting(string? connectionString, string? serviceUri, string? prefix, string expected)
     {
         using var provider = Build(new()
@@ -64,7 +64,7 @@ public sealed class StateStoreOptionsTests
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 
-        Assert.Contains("StateStore:HistoryRetention must be positive", error.Message, StringComparison.Ordinal);
+        Assert.Contains("StateStore__HistoryRetention must be a positive duration, got \"00:00:00\"", error.Message, StringComparison.Ordinal);
     }
 
     private static ServiceProvider Build(Dictionary<string, string?> settings)
