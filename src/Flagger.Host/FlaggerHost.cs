@@ -32,7 +32,7 @@ public static class FlaggerHost
         builder.Services.AddSettings<FlaggerHostOptions>(FlaggerHostOptions.Section);
         builder.Services.AddFlagger();
         builder.AddOtlpWhenConfigured();
-        builder.Services.AddReadiness(durableConnection, hostOptions.TaskHubName);
+        builder.Services.AddReadiness(storage, hostOptions.TaskHubName);
         builder.Services.AddFlaggerOpenApi();
         builder.Services.AddSingleton(sidecar);
         builder.Services.AddDurableTaskWorker(worker => worker.UseGrpc(sidecar.Channel).AddTasks(tasks => tasks.AddCanaryRollout()));

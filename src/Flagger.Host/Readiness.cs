@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using DurableTask.AzureStorage;
 using Flagger.Infrastructure.State;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ namespace Flagger.Host;
 
 /// <summary>
 /// <c>/readyz</c>: ready when the state tables (<c>StateStore</c>) and the durable backend's task hub storage
-/// (its Instances table, on <c>Host__DurableConnectionString</c> or the state store's account) both answer a
+/// (its Instances table, on the account the sidecar uses: <c>Host__DurableConnectionString</c>, <c>Host__DurableAccountName</c> or the state store's) both answer a
 /// one-row query; 503 otherwise, naming what is down and why. One attempt each, no retries, a short timeout (past
 /// it the health check service answers "A timeout occurred while running check."): a probe must answer fast. <c>/healthz</c> (liveness) stays a constant answer that touches nothing.
 /// </summary>
@@ -20,7 +21,7 @@ public static class Readiness
 
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(3);
 
-    public static IServiceCollection AddReadiness(this IServiceCollection services, string durableConnectionString, string taskHubName)
+    public static IServiceCollection AddReadiness(this IServiceCollection services, StorageAccountClientProvider durableStorage, string taskHubName)
     {
         services.AddHealthChecks()
             .Add(new HealthCheckRegistration(
@@ -33,7 +34,7 @@ public static class Readiness
                 TaskHub,
                 _ => new TableCheck(
                     $"Durable task hub storage ({taskHubName})",
-                    () => new TableServiceClient(durableConnectionString, ProbeOptions()).GetTableClient(taskHubName + "Instances")),
+                    () => durableStorage.Table.CreateClient(ProbeOptions()).GetTableClient(taskHubName + "Instances")),
                 HealthStatus.Unhealthy, tags: null, s_timeout));
         return services;
     }
