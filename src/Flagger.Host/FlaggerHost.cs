@@ -44,9 +44,7 @@ public static class FlaggerHost
 
         var app = builder.Build();
         app.UseRequestLog();
-        app.MapFlaggerApi();
-        app.MapReadiness();
-        app.MapFlaggerOpenApi();
+        app.MapFlaggerHostRoutes();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             sidecar.DisposeAsync().AsTask().GetAwaiter().GetResult();

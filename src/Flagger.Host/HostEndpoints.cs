@@ -12,6 +12,10 @@ public static class HostEndpoints
 {
     public const string ApiKeyHeader = "x-functions-key";
 
+    /// <summary>Every route Flagger.Host serves: the API, <c>/readyz</c> and the OpenAPI document.</summary>
+    public static WebApplication MapFlaggerHostRoutes(this WebApplication app) =>
+        app.MapFlaggerApi().MapReadiness().MapFlaggerOpenApi();
+
     public static WebApplication MapFlaggerApi(this WebApplication app)
     {
         app.MapGet("/healthz", () => Results.Text("ok"));

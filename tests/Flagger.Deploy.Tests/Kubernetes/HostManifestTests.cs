@@ -14,6 +14,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using YamlDotNet.RepresentationModel;
 
 namespace Flagger.Deploy.Tests.Kubernetes;
@@ -84,7 +85,6 @@ public sealed class HostManifestTests
             Assert.Equal("http", probe.HttpGet.Port.Value));
     }
 
-    /// <summary>/readyz (a readiness endpoint that checks storage) comes from another branch: this fails until it is merged.</summary>
     [Fact]
     public void The_readiness_probe_points_at_a_path_the_host_maps()
     {
@@ -206,11 +206,14 @@ public sealed class HostManifestTests
         Assert.Equal("flagger-functions", server.Get("apps/v1", "Deployment", "flagger-system", "flagger-host")!["spec"]!["template"]!["spec"]!["serviceAccountName"]!.GetValue<string>());
     }
 
-    /// <summary>The routes Flagger.Host maps (<see cref="HostEndpoints.MapFlaggerApi"/>), read from its endpoint data sources.</summary>
+    /// <summary>The routes Flagger.Host maps (<see cref="HostEndpoints.MapFlaggerHostRoutes"/>), read from its endpoint data sources.</summary>
     private static HashSet<string> HostPaths()
     {
-        var app = WebApplication.CreateBuilder().Build();
-        app.MapFlaggerApi();
+        var builder = WebApplication.CreateBuilder();
+        builder.Services.AddHealthChecks();
+        builder.Services.AddFlaggerOpenApi();
+        var app = builder.Build();
+        app.MapFlaggerHostRoutes();
         return ((IEndpointRouteBuilder)app).DataSources
             .SelectMany(source => source.Endpoints)
             .OfType<RouteEndpoint>()
