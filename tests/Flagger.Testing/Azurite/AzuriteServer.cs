@@ -53,22 +53,33 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public Uri TableEndpoint => new($"http://127.0.0.1:{TablePort}/{AccountName}");
 
-    /// <summary>Starts Azurite on three free loopback ports and a new temporary folder; returns once all three services answer.</summary>
+    /// <summary>
+    /// Starts Azurite on three free loopback ports and a new temporary folder; returns once all three services answer.
+    /// A port found free can be taken by another process before Azurite binds it (tests start servers in parallel):
+    /// then it starts again on other ports.
+    /// </summary>
     public static async Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default)
     {
         var binary = FindBinary();
-        var location = Directory.CreateTempSubdirectory("azurite-").FullName;
-        var ports = FreePorts(3);
-        var server = new AzuriteServer(binary, location, ports[0], ports[1], ports[2]);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await server.RestartAsync(cancellationToken);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
+            var location = Directory.CreateTempSubdirectory("azurite-").FullName;
+            var ports = FreePorts(3);
+            var server = new AzuriteServer(binary, location, ports[0], ports[1], ports[2]);
+            try
+            {
+                await server.RestartAsync(cancellationToken);
+                return server;
+            }
+            catch (InvalidOperationException exception) when (attempt < 5 && exception.Message.Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+                await server.DisposeAsync();
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
         }
     }
 
