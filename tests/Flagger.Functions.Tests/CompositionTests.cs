@@ -19,15 +19,7 @@ public sealed class CompositionTests
     public async Task AddFlagger_WithTheSampleSettings_ResolvesEveryFunctionAndValidatesOptions()
     {
         await using var cluster = await FakeKubernetesApiServer.StartAsync();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Kubernetes:Kubeconfig"] = cluster.KubeconfigPath,
-            ["StateStore:ConnectionString"] = "UseDevelopmentStorage=true",
-            ["Prometheus:Address"] = "http://127.0.0.1:9090",
-        });
-        builder.Services.AddFlagger();
-        using var host = builder.Build();
+        using var host = FunctionAppComposition.Build(cluster);
         var services = host.Services;
 
         Assert.NotNull(services.GetRequiredService<RolloutSteps>());

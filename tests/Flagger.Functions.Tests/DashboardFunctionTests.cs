@@ -87,15 +87,7 @@ public sealed partial class DashboardFunctionTests
             Count = 4,
             LastTimestamp = DateTime.UtcNow,
         });
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Kubernetes:Kubeconfig"] = cluster.KubeconfigPath,
-            ["StateStore:ConnectionString"] = "UseDevelopmentStorage=true",
-            ["Prometheus:Address"] = "http://127.0.0.1:9090",
-        });
-        builder.Services.AddFlagger();
-        using var host = builder.Build();
+        using var host = FunctionAppComposition.Build(cluster);
         var functions = ActivatorUtilities.CreateInstance<CanaryApiFunctions>(host.Services);
         var request = new DefaultHttpContext().Request;
 
