@@ -45,6 +45,7 @@ public static class ApiResources
 {
     public const string GatewayGroup = "gateway.networking.k8s.io";
     public const string FlaggerGroup = "flagger.app";
+    public const string KedaGroup = "keda.sh";
 
     // Short names and categories as kube-apiserver 1.31 reports them for the built-ins.
     public static readonly ApiResource Namespaces = new("", ["v1"], "namespaces", "Namespace", false, false, false) { ShortNames = ["ns"] };
@@ -79,10 +80,36 @@ public static class ApiResources
             ],
         };
 
+    // As the Gateway API standard channel CRD declares it (GRPCRoute is GA since Gateway API 1.1).
+    public static readonly ApiResource GrpcRoutes =
+        new(GatewayGroup, ["v1", "v1alpha2"], "grpcroutes", "GRPCRoute", true, true, true)
+        {
+            Categories = ["gateway-api"],
+            PrinterColumns =
+            [
+                new PrinterColumn("Hostnames", "string", ".spec.hostnames"),
+                new PrinterColumn("Age", "date", ".metadata.creationTimestamp"),
+            ],
+        };
+
+    // As KEDA 2.x's CRD declares it (short name and the printer columns that need no status).
+    public static readonly ApiResource ScaledObjects =
+        new(KedaGroup, ["v1alpha1"], "scaledobjects", "ScaledObject", true, true, true)
+        {
+            ShortNames = ["so"],
+            PrinterColumns =
+            [
+                new PrinterColumn("ScaleTargetName", "string", ".spec.scaleTargetRef.name"),
+                new PrinterColumn("Min", "integer", ".spec.minReplicaCount"),
+                new PrinterColumn("Max", "integer", ".spec.maxReplicaCount"),
+                new PrinterColumn("Age", "date", ".metadata.creationTimestamp"),
+            ],
+        };
+
     public static IReadOnlyList<ApiResource> All { get; } =
     [
         Namespaces, Services, ConfigMaps, Secrets, Events, Deployments, HorizontalPodAutoscalers,
-        Canaries, MetricTemplates, AlertProviders, HttpRoutes,
+        Canaries, MetricTemplates, AlertProviders, HttpRoutes, GrpcRoutes, ScaledObjects,
     ];
 
     public static ApiResource? FindByPlural(string group, string version, string plural) =>

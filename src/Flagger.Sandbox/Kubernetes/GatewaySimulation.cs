@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Flagger.Sandbox.Kubernetes;
 
 /// <summary>
-/// Plays a Gateway API controller: after an HTTPRoute is created or its spec changes, once
+/// Plays a Gateway API controller: after an HTTPRoute or a GRPCRoute is created or its spec changes, once
 /// <see cref="AcceptAfter"/> has passed (checked on every request) it writes <c>status.parents</c> with one
 /// entry per <c>spec.parentRefs</c>: <c>Accepted=True</c> with the route's <c>observedGeneration</c>, or
 /// <c>Accepted=False</c> (<c>NoMatchingParent</c>) for parents <see cref="IsMissingParent"/> matches.
@@ -68,7 +68,7 @@ public sealed class GatewaySimulation : IClusterController
 
     void IClusterController.Observe(ApiResource resource, ObjectKey key, JsonObject obj, DateTimeOffset now)
     {
-        if (resource != ApiResources.HttpRoutes)
+        if (!IsRoute(resource))
         {
             return;
         }
@@ -85,7 +85,7 @@ public sealed class GatewaySimulation : IClusterController
         var parents = (obj["status"]?["parents"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         var behind = parents.Count == 0 || parents.Any(p =>
             (p["conditions"] as JsonArray ?? []).OfType<JsonObject>().All(c => JsonFields.Int64(c["observedGeneration"]) != generation));
-        if (resource == ApiResources.HttpRoutes && behind)
+        if (IsRoute(resource) && behind)
         {
             ((IClusterController)this).Observe(resource, key, obj, now);
         }
@@ -122,7 +122,8 @@ public sealed class GatewaySimulation : IClusterController
             }
 
             ((IClusterController)this).Forget(key);
-            if (store.Find(ApiResources.HttpRoutes, key.Namespace, key.Name) is not { } route)
+            var resource = key.Resource == ApiResources.GrpcRoutes.Plural ? ApiResources.GrpcRoutes : ApiResources.HttpRoutes;
+            if (store.Find(resource, key.Namespace, key.Name) is not { } route)
             {
                 continue;
             }
@@ -150,9 +151,11 @@ public sealed class GatewaySimulation : IClusterController
 
             var status = route["status"]?.DeepClone() as JsonObject ?? [];
             status["parents"] = parents;
-            store.WriteStatus(ApiResources.HttpRoutes, key, status);
+            store.WriteStatus(resource, key, status);
         }
     }
+
+    private static bool IsRoute(ApiResource resource) => resource == ApiResources.HttpRoutes || resource == ApiResources.GrpcRoutes;
 
     private bool IsMarkedMissing(JsonObject parentRef)
     {

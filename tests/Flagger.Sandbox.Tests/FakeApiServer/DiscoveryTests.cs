@@ -55,6 +55,8 @@ public sealed class DiscoveryTests(FakeApiServerFixture fixture)
     [InlineData("/apis/gateway.networking.k8s.io/v1alpha2", "httproutes", "HTTPRoute")]
     [InlineData("/apis/flagger.app/v1beta1", "canaries", "Canary")]
     [InlineData("/apis/autoscaling/v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler")]
+    [InlineData("/apis/gateway.networking.k8s.io/v1", "grpcroutes", "GRPCRoute")]
+    [InlineData("/apis/keda.sh/v1alpha1", "scaledobjects", "ScaledObject")]
     public async Task GroupVersionResources_RawGet_DescribeResourceAndStatusSubresource(string path, string plural, string kind)
     {
         using var http = _server.CreateHttpClient();

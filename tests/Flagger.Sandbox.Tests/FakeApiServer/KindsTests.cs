@@ -38,6 +38,48 @@ public sealed class KindsTests(FakeApiServerFixture fixture)
     }
 
     [Fact]
+    public async Task KedaScaledObject_CreatePatchAndStatus_KeepsTriggersAndPausedAnnotation()
+    {
+        var client = _server.CreateClient();
+        var scaledObject = new Dictionary<string, object>
+        {
+            ["apiVersion"] = "keda.sh/v1alpha1",
+            ["kind"] = "ScaledObject",
+            ["metadata"] = new Dictionary<string, object> { ["name"] = "podinfo" },
+            ["spec"] = new Dictionary<string, object>
+            {
+                ["scaleTargetRef"] = new Dictionary<string, object> { ["name"] = "podinfo" },
+                ["minReplicaCount"] = 2,
+                ["maxReplicaCount"] = 6,
+                ["triggers"] = new[]
+                {
+                    new Dictionary<string, object>
+                    {
+                        ["type"] = "prometheus",
+                        ["metadata"] = new Dictionary<string, object> { ["query"] = "sum(rate(http_requests_total{app=\"podinfo\"}[1m]))", ["threshold"] = "10" },
+                    },
+                },
+            },
+        };
+
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(scaledObject, "keda.sh", "v1alpha1", _ns, "scaledobjects");
+        await client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("""{"metadata":{"annotations":{"autoscaling.keda.sh/paused-replicas":"0"}}}""", V1Patch.PatchType.MergePatch),
+            "keda.sh", "v1alpha1", _ns, "scaledobjects", "podinfo");
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""{"status":{"scaleTargetKind":"apps/v1.Deployment"}}""", V1Patch.PatchType.MergePatch),
+            "keda.sh", "v1alpha1", _ns, "scaledobjects", "podinfo");
+        var read = System.Text.Json.JsonSerializer.SerializeToNode(
+            await client.CustomObjects.GetNamespacedCustomObjectAsync("keda.sh", "v1alpha1", _ns, "scaledobjects", "podinfo"))!;
+
+        Assert.Equal("0", read["metadata"]!["annotations"]!["autoscaling.keda.sh/paused-replicas"]!.GetValue<string>());
+        Assert.Equal("10", read["spec"]!["triggers"]![0]!["metadata"]!["threshold"]!.GetValue<string>());
+        Assert.Equal(6, read["spec"]!["maxReplicaCount"]!.GetValue<int>());
+        Assert.Equal("apps/v1.Deployment", read["status"]!["scaleTargetKind"]!.GetValue<string>());
+        Assert.Equal(1, read["metadata"]!["generation"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Events_CreateAndList_ByFieldAndLabel()
     {
         var client = _server.CreateClient();

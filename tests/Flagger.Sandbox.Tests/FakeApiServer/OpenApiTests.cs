@@ -24,7 +24,7 @@ public sealed class OpenApiTests(FakeApiServerFixture fixture)
 
         Assert.Equal(
             ["api/v1", "apis/apps/v1", "apis/autoscaling/v2", "apis/flagger.app/v1beta1", "apis/gateway.networking.k8s.io/v1",
-             "apis/gateway.networking.k8s.io/v1alpha2", "apis/gateway.networking.k8s.io/v1beta1"],
+             "apis/gateway.networking.k8s.io/v1alpha2", "apis/gateway.networking.k8s.io/v1beta1", "apis/keda.sh/v1alpha1"],
             root["paths"]!.AsObject().Select(p => p.Key));
         Assert.StartsWith("/openapi/v3/apis/flagger.app/v1beta1?hash=", url, StringComparison.Ordinal);
         var patch = document["paths"]!["/apis/flagger.app/v1beta1/namespaces/{namespace}/canaries/{name}"]!["patch"]!;

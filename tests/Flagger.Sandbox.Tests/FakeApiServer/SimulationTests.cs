@@ -115,6 +115,25 @@ public sealed class SimulationTests(FakeApiServerFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData("v1")]
+    [InlineData("v1alpha2")]
+    public async Task GrpcRouteCreated_GatewaySimulation_ParentsAcceptedAndVersionsShareTheObject(string version)
+    {
+        var client = _server.CreateClient();
+        var grpcRoute = Objects.HttpRoute($"{Group}/{version}", _ns, "grpcinfo", "public");
+        grpcRoute["kind"] = "GRPCRoute";
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(grpcRoute, Group, version, _ns, "grpcroutes");
+
+        var route = JsonSerializer.SerializeToNode(await client.CustomObjects.GetNamespacedCustomObjectAsync(Group, "v1", _ns, "grpcroutes", "grpcinfo"))!;
+        var httpRoutes = JsonSerializer.SerializeToNode(await client.CustomObjects.ListNamespacedCustomObjectAsync(Group, "v1", _ns, "httproutes"))!;
+
+        Assert.Equal(("GRPCRoute", $"{Group}/v1"), (route["kind"]!.GetValue<string>(), route["apiVersion"]!.GetValue<string>()));
+        var accepted = Assert.Single(Assert.Single(route["status"]!["parents"]!.AsArray())!["conditions"]!.AsArray())!;
+        Assert.Equal(("Accepted", "True", 1), (accepted["type"]!.GetValue<string>(), accepted["status"]!.GetValue<string>(), accepted["observedGeneration"]!.GetValue<int>()));
+        Assert.Empty(httpRoutes["items"]!.AsArray());
+    }
+
     [Fact]
     public async Task HttpRoute_MissingParentInManualMode_NoMatchingParentAfterAcceptRoutes()
     {
