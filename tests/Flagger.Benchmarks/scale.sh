@@ -9,7 +9,9 @@
 #
 # Settings for the host go through the environment as usual (Host__MaxConcurrentActivities=50, ...);
 # SCALE_LABEL names them in the table's first column; SCALE_AZURITE_ARGS adds Azurite options
-# (e.g. --inMemoryPersistence). Azurite listens on SCALE_AZURITE_PORT.. +2 (default
+# (e.g. --inMemoryPersistence); SCALE_AZURITE_SPLIT=1 runs its queue, table and blob services as three
+# processes (azurite-queue, azurite-table, azurite-blob: each Node process works on one thread, so the
+# Durable queues and the tables no longer share one core). Azurite listens on SCALE_AZURITE_PORT.. +2 (default
 # 20000-20002, away from the tests' Azurite on 10000-10002). Exits non-zero when any run fails; everything it
 # started is stopped on exit. The table is also written to $SCALE_TABLE (default: a file under the run's work
 # directory, printed at the end).
@@ -39,7 +41,7 @@ label=${SCALE_LABEL:-defaults}
 cp -r src/Flagger.Host/bin/Release/net10.0 "$work/host-bin"
 cp -r tests/Flagger.Benchmarks/bin/Release/net10.0 "$work/harness-bin"
 azurite_port=${SCALE_AZURITE_PORT:-20000}
-azurite_pid="" host_pid=""
+azurite_pids=() host_pid=""
 
 stop() { # pid: SIGTERM, a few seconds' grace, then SIGKILL (Azurite sometimes ignores SIGTERM)
   local pid=$1
@@ -48,8 +50,9 @@ stop() { # pid: SIGTERM, a few seconds' grace, then SIGKILL (Azurite sometimes i
   for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
   kill -9 "$pid" 2>/dev/null || true
 }
+stop_azurite() { local pid; for pid in "${azurite_pids[@]}"; do stop "$pid"; done; azurite_pids=(); }
 cleanup() {
-  stop "$host_pid"; stop "$azurite_pid"
+  stop "$host_pid"; stop_azurite
   [ -n "${SCALE_KEEP:-}" ] || rm -rf "$work/azurite" "$work"/sandbox-* "$work/host-bin" "$work/harness-bin"
 }
 trap cleanup EXIT INT TERM
@@ -72,9 +75,21 @@ for run in "${runs[@]}"; do
   rm -rf "$work/azurite"
   location=(--location "$work/azurite")
   [[ "${SCALE_AZURITE_ARGS:-}" == *--inMemoryPersistence* ]] && location=()   # Azurite refuses both together
-  node_modules/.bin/azurite --silent "${location[@]}" --blobPort "$blob" --queuePort "$queue" --tablePort "$tablep" \
-    --skipApiVersionCheck --loose --disableTelemetry ${SCALE_AZURITE_ARGS:-} >"$work/azurite-$count-$interval.log" 2>&1 &
-  azurite_pid=$!
+  common=(--silent "${location[@]}" --skipApiVersionCheck --loose --disableTelemetry ${SCALE_AZURITE_ARGS:-})
+  if [ -n "${SCALE_AZURITE_SPLIT:-}" ]; then
+    node_modules/.bin/azurite-queue "${common[@]}" --queuePort "$queue" >"$work/azurite-queue-$count-$interval.log" 2>&1 &
+    azurite_pids+=($!)
+    node_modules/.bin/azurite-table "${common[@]}" --tablePort "$tablep" >"$work/azurite-table-$count-$interval.log" 2>&1 &
+    azurite_pids+=($!)
+    node_modules/.bin/azurite-blob "${common[@]}" --blobPort "$blob" >"$work/azurite-blob-$count-$interval.log" 2>&1 &
+    azurite_pids+=($!)
+    wait_for "Azurite (queue port $queue)" 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$queue" 2>/dev/null
+    wait_for "Azurite (blob port $blob)" 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$blob" 2>/dev/null
+  else
+    node_modules/.bin/azurite "${common[@]}" --blobPort "$blob" --queuePort "$queue" --tablePort "$tablep" \
+      >"$work/azurite-$count-$interval.log" 2>&1 &
+    azurite_pids+=($!)
+  fi
   wait_for "Azurite (table port $tablep)" 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$tablep" 2>/dev/null
 
   api=$(free_port); sandbox="$work/sandbox-$count-$interval"
@@ -85,7 +100,7 @@ for run in "${runs[@]}"; do
   if wait_for "Flagger.Host on :$api" 90 curl -sf -o /dev/null "http://127.0.0.1:$api/healthz" && [ -s "$sandbox/kubeconfig" ]; then
     if ! dotnet "$work/harness-bin/Flagger.Benchmarks.dll" scale \
         --api "http://127.0.0.1:$api" --kubeconfig "$sandbox/kubeconfig" --canaries "$count" --interval "$interval" \
-        --host-pid "$host_pid" --azurite-pid "$azurite_pid" --storage "$connection" --label "$label" --output "$table"; then
+        --host-pid "$host_pid" --azurite-pid "$(IFS=,; echo "${azurite_pids[*]}")" --storage "$connection" --label "$label" --output "$table"; then
       rc=1
     fi
   else
@@ -95,7 +110,7 @@ for run in "${runs[@]}"; do
   grep -oE '^(warn|fail|crit): [^ ]+' "$work/host-$count-$interval.log" | sort | uniq -c | sort -rn | head -n 8 || true
   if [ $rc -ne 0 ]; then echo "host log (last 40 lines, $work/host-$count-$interval.log):"; tail -n 40 "$work/host-$count-$interval.log" || true; fi
   stop "$host_pid"; host_pid=""
-  stop "$azurite_pid"; azurite_pid=""
+  stop_azurite
 done
 
 echo; echo "Scale harness ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)):"

@@ -30,8 +30,8 @@ public sealed record ScaleOptions
     /// <summary>The host's process id, for its peak RSS and CPU time.</summary>
     public int? HostPid { get; init; }
 
-    /// <summary>Azurite's process id, for its CPU time.</summary>
-    public int? AzuritePid { get; init; }
+    /// <summary>Azurite's process ids, for their CPU time: one, or one per service when it runs split (queue, table, blob).</summary>
+    public IReadOnlyList<int> AzuritePids { get; init; } = [];
 
     /// <summary>The task hub's storage account, to sample its queue depths; none: not sampled.</summary>
     public string? Storage { get; init; }
@@ -78,7 +78,9 @@ public sealed record ScaleOptions
             Namespace = Take("namespace") ?? "scale",
             PushConcurrency = Int("push-concurrency") ?? 16,
             HostPid = Int("host-pid"),
-            AzuritePid = Int("azurite-pid"),
+            AzuritePids = Take("azurite-pid") is { } pids
+                ? [.. pids.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))]
+                : [],
             Storage = Take("storage"),
             TaskHub = Take("task-hub") ?? "flaggerhost",
             Label = Take("label") ?? "",

@@ -67,7 +67,7 @@ public static class ScaleRun
         var initializeTime = initialized.Values.Max();
 
         var hostCpuBefore = ProcessSample.CpuSeconds(options.HostPid);
-        var azuriteCpuBefore = ProcessSample.CpuSeconds(options.AzuritePid);
+        var azuriteCpuBefore = options.AzuritePids.Select(pid => ProcessSample.CpuSeconds(pid)).ToList();
         await using var queues = options.Storage is { } storage ? new QueueDepths(storage, options.TaskHub) : null;
         queues?.Start();
         var pushedAt = DateTimeOffset.UtcNow;
@@ -82,7 +82,7 @@ public static class ScaleRun
         var succeeded = await WaitAsync(canaries, options, timeout, "succeeded", phase => phase is CanaryPhase.Succeeded, log, clock, cancellationToken);
         var elapsed = window.Elapsed;
         var hostCpu = ProcessSample.CpuSeconds(options.HostPid) - hostCpuBefore;
-        var azuriteCpu = ProcessSample.CpuSeconds(options.AzuritePid) - azuriteCpuBefore;
+        var azuriteCpu = options.AzuritePids.Select((pid, k) => ProcessSample.CpuSeconds(pid) - azuriteCpuBefore[k]).ToList();
 
         var ticks = await TicksAsync(http, canaries, pushedAt, cancellationToken);
         var lags = new List<double>();
@@ -116,7 +116,7 @@ public static class ScaleRun
             lags.Max(),
             activities / elapsed.TotalSeconds,
             ProcessSample.PeakRssBytes(options.HostPid),
-            azuriteCpu / elapsed.TotalSeconds,
+            [.. azuriteCpu.Select(cpu => cpu / elapsed.TotalSeconds)],
             hostCpu / elapsed.TotalSeconds,
             Percentile([.. succeeded.Values.Select(t => (t - pushClock).TotalSeconds)], 50),
             Percentile([.. succeeded.Values.Select(t => (t - pushClock).TotalSeconds)], 99),
@@ -219,7 +219,7 @@ public sealed record ScaleRow(
     double TickLagMaxSeconds,
     double ActivitiesPerSecond,
     long? HostPeakRssBytes,
-    double? AzuriteCpuCores,
+    IReadOnlyList<double?> AzuriteCpuCores,
     double? HostCpuCores,
     double RolloutP50Seconds,
     double RolloutP99Seconds,
@@ -232,7 +232,10 @@ public sealed record ScaleRow(
         + "|---|---:|---:|---|---|---:|---:|---:|---:|---|---:|---:|---|";
 
     public string ToMarkdown() => string.Create(CultureInfo.InvariantCulture,
-        $"| {Label} | {Canaries} | {Interval.TotalSeconds:0}s | {WebhookP50Ms:0} ms / {WebhookP99Ms:0} ms | {TickLagP50Seconds:0.00} s / {TickLagP99Seconds:0.00} s ({TickLagMaxSeconds:0.0} s) | {ActivitiesPerSecond:0.0} | {Mib(HostPeakRssBytes)} | {Percent(AzuriteCpuCores)} | {Percent(HostCpuCores)} | {RolloutP50Seconds:0} s / {RolloutP99Seconds:0} s | {Ticks} | {InitializeSeconds:0} s | {MaxQueueDepths ?? "-"} |");
+        $"| {Label} | {Canaries} | {Interval.TotalSeconds:0}s | {WebhookP50Ms:0} ms / {WebhookP99Ms:0} ms | {TickLagP50Seconds:0.00} s / {TickLagP99Seconds:0.00} s ({TickLagMaxSeconds:0.0} s) | {ActivitiesPerSecond:0.0} | {Mib(HostPeakRssBytes)} | {AzuriteCpu} | {Percent(HostCpuCores)} | {RolloutP50Seconds:0} s / {RolloutP99Seconds:0} s | {Ticks} | {InitializeSeconds:0} s | {MaxQueueDepths ?? "-"} |");
+
+    /// <summary>Azurite's CPU: one figure, or one per process (queue + table + blob) when it runs split, each out of one core.</summary>
+    private string AzuriteCpu => AzuriteCpuCores.Count == 0 ? "-" : string.Join(" + ", AzuriteCpuCores.Select(Percent));
 
     private static string Mib(long? bytes) => bytes is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b / (1024.0 * 1024):0} MiB") : "-";
 
