@@ -88,7 +88,11 @@ public sealed class PrometheusServer : IAsyncDisposable
         StartAsync(new PrometheusServerOptions(), cancellationToken);
 
     /// <exception cref="InvalidOperationException">The binary is missing (with the install hint), or it did not become ready.</exception>
-    public static async Task<PrometheusServer> StartAsync(PrometheusServerOptions options, CancellationToken cancellationToken = default)
+    public static Task<PrometheusServer> StartAsync(PrometheusServerOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(options, FreePort, cancellationToken);
+
+    /// <param name="nextPort">Picks the port of each attempt (a free one, in production).</param>
+    internal static async Task<PrometheusServer> StartAsync(PrometheusServerOptions options, Func<int> nextPort, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var binary = FindBinary() ?? throw new InvalidOperationException(InstallHint);
@@ -105,7 +109,32 @@ public sealed class PrometheusServer : IAsyncDisposable
             directory = Directory.CreateTempSubdirectory("flagger-prometheus-").FullName;
         }
 
-        var port = FreePort();
+        // A port found free can be taken by another process before Prometheus binds it (tests start servers
+        // in parallel): Prometheus then exits at once, and it starts again on another port.
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = await LaunchAsync(binary, directory, nextPort(), targets, ownTarget, options, cancellationToken);
+            try
+            {
+                await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(30), cancellationToken);
+                return server;
+            }
+            catch (InvalidOperationException exception) when (attempt < 5 && exception.Message.Contains("address already in use", StringComparison.Ordinal))
+            {
+                await server.StopProcessAsync();
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Writes the configuration for <paramref name="port"/> and starts the process (under the watchdog).</summary>
+    private static async Task<PrometheusServer> LaunchAsync(
+        string binary, string directory, int port, IReadOnlyList<Uri> targets, ScrapeTarget? ownTarget, PrometheusServerOptions options, CancellationToken cancellationToken)
+    {
         var config = Path.Combine(directory, "prometheus.yml");
         var interval = $"{Math.Max(1, (int)options.ScrapeInterval.TotalMilliseconds)}ms";
         var targetList = string.Join(", ", targets.Select(t => $"'{t.Authority}'"));
@@ -154,20 +183,11 @@ public sealed class PrometheusServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var server = new PrometheusServer(process, directory, log, new Uri($"http://127.0.0.1:{port}/"), ownTarget);
-        try
-        {
-            await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(30), cancellationToken);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        return new PrometheusServer(process, directory, log, new Uri($"http://127.0.0.1:{port}/"), ownTarget);
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the process only (a failed start): the directory and the scrape target stay for the next attempt.</summary>
+    private async Task StopProcessAsync()
     {
         try
         {
@@ -184,6 +204,11 @@ public sealed class PrometheusServer : IAsyncDisposable
 
         _process.Dispose();
         Http.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopProcessAsync();
         if (_ownTarget is not null)
         {
             await _ownTarget.DisposeAsync();
@@ -211,7 +236,10 @@ public sealed class PrometheusServer : IAsyncDisposable
 
             try
             {
-                using var response = await Http.GetAsync(new Uri(Address, "-/ready"), cancellationToken);
+                // A short wait each: until Prometheus binds, whoever holds the port may accept and never answer.
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attempt.CancelAfter(TimeSpan.FromSeconds(1));
+                using var response = await Http.GetAsync(new Uri(Address, "-/ready"), attempt.Token);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
@@ -220,6 +248,10 @@ public sealed class PrometheusServer : IAsyncDisposable
             catch (HttpRequestException)
             {
                 // Not listening yet.
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // No answer within the second: not ours yet, or not ready.
             }
 
             await Task.Delay(100, cancellationToken);
