@@ -107,7 +107,8 @@ public sealed class SandboxCluster : IAsyncDisposable
         var canary = GetCanary(name);
         var target = canary?.Spec.TargetRef.Name is { Length: > 0 } targetName ? targetName : name;
         var service = canary?.Spec.Service.Name is { Length: > 0 } serviceName ? serviceName : target;
-        var route = ApiServer.Get("gateway.networking.k8s.io/v1", "HTTPRoute", Namespace, service);
+        var kind = canary is not null && RouteKind.TryOf(canary, out var routeKind) ? routeKind : RouteKind.Http;
+        var route = ApiServer.Get("gateway.networking.k8s.io/v1", kind.Kind, Namespace, service);
         var primary = DeploymentOf(target + "-primary");
         return new CanaryView(
             Namespace,

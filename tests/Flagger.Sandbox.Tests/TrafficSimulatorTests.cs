@@ -131,6 +131,27 @@ public sealed class TrafficSimulatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public void BlueGreenMirrorWeight_CanaryGetsThatPercentOfTheRequestsEvenlySpread()
+    {
+        var canary = Install(SampleVariant.BlueGreen, GoodImage);
+        canary.Spec.Analysis!.MirrorWeight = 25;
+        Routes.Initialize(_server, canary, GoodImage, 100, 0, mirrored: true);
+
+        var before = _traffic.Snapshot();
+        _traffic.Send(4);
+        var firstFour = _traffic.Snapshot().Since(before);
+        _traffic.Send(396);
+        var sent = _traffic.Snapshot().Since(before);
+
+        // requestMirror.percent 25: one request in four, every fourth one, so even a short window gets its share.
+        Assert.Equal(1, firstFour.Route(Ns, "podinfo-bg")!.Mirrored);
+        Assert.Equal(400, sent.RequestsTo(Ns, "podinfo-bg-primary"));
+        Assert.Equal(100, sent.RequestsTo(Ns, "podinfo-bg"));
+        Assert.Equal(100, sent.Route(Ns, "podinfo-bg")!.Mirrored);
+        Assert.True(sent.Route(Ns, "podinfo-bg")!.Weights!.Mirrored);
+    }
+
+    [Fact]
     public void RouteNotYetAccepted_TheGatewayKeepsServingTheAcceptedSplit()
     {
         var canary = Install(SampleVariant.Progressive, GoodImage);

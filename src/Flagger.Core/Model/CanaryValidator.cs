@@ -5,7 +5,7 @@ namespace Flagger.Core.Model;
 /// router's limits, and our rejections of Flagger's quirks (DESIGN.md §3). Fields only other routers
 /// read are warnings, so manifests written for Istio or NGINX still load and say what is ignored.
 /// </summary>
-public static class CanaryValidator
+public static partial class CanaryValidator
 {
     public const string DefaultProvider = "gatewayapi:v1";
 
@@ -53,6 +53,8 @@ public static class CanaryValidator
             ValidateAnalysis(canary.Analysis, path, spec, problems);
         }
 
+        // Last: a GRPCRoute's errors supersede the HTTPRoute warnings given above for the same fields.
+        ValidateRouteKind(canary, problems);
         return new CanaryValidation(problems.List);
     }
 
@@ -274,10 +276,7 @@ public static class CanaryValidator
                 "traffic mirroring needs iterations (Blue/Green); with stepWeight the canary would never leave weight 0");
         }
 
-        if (analysis.MirrorWeight is not null)
-        {
-            problems.Warning($"{path}.mirrorWeight", "is ignored by Gateway API (Istio only); the whole request stream is mirrored");
-        }
+        ValidateMirrorWeight(analysis, path, spec, problems);
 
         for (var i = 0; i < (analysis.Match?.Count ?? 0); i++)
         {
@@ -630,5 +629,12 @@ public static class CanaryValidator
         public void Error(string field, string message) => List.Add(new(field, message, ProblemSeverity.Error));
 
         public void Warning(string field, string message) => List.Add(new(field, message, ProblemSeverity.Warning));
+
+        /// <summary>An error that supersedes the warnings already given for the same field.</summary>
+        public void ErrorInstead(string field, string message)
+        {
+            List.RemoveAll(p => p.Field == field && p.Severity == ProblemSeverity.Warning);
+            Error(field, message);
+        }
     }
 }

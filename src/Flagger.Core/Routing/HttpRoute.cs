@@ -41,8 +41,16 @@ public sealed record RouteParentRef
     public int? Port { get; init; }
 }
 
+/// <summary>What an HTTPRoute and a GRPCRoute rule share: what it does to requests, and where it sends them.</summary>
+public interface IRouteRule
+{
+    IReadOnlyList<RouteFilter>? Filters { get; }
+
+    IReadOnlyList<RouteBackendRef>? BackendRefs { get; }
+}
+
 /// <summary>One rule: which requests it takes (<see cref="Matches"/>), what it does to them, and where it sends them.</summary>
-public sealed record RouteRule
+public sealed record RouteRule : IRouteRule
 {
     public IReadOnlyList<RouteMatch>? Matches { get; init; }
 
@@ -71,7 +79,10 @@ public sealed record RoutePathMatch(string? Type, string? Value);
 /// <summary>A header or query parameter match: <c>Exact</c> or <c>RegularExpression</c> on the named value.</summary>
 public sealed record RouteValueMatch(string? Name, string? Type, string? Value);
 
-/// <summary>A rule or backend filter; <see cref="Type"/> names the one field set beside it.</summary>
+/// <summary>
+/// A rule or backend filter; <see cref="Type"/> names the one field set beside it. A GRPCRoute uses the same
+/// shapes for the filters it has (header modifiers and <c>RequestMirror</c>).
+/// </summary>
 public sealed record RouteFilter
 {
     public const string RequestMirrorType = "RequestMirror";
@@ -124,8 +135,29 @@ public sealed record RoutePathModifier
     public string? ReplacePrefixMatch { get; init; }
 }
 
-/// <summary>A <c>RequestMirror</c> filter.</summary>
-public sealed record RouteRequestMirror(RouteObjectRef? BackendRef);
+/// <summary>
+/// A <c>RequestMirror</c> filter: every request, or the share <see cref="Percent"/> (0–100) or
+/// <see cref="Fraction"/> says (Gateway API 1.3, Standard channel); at most one of them is set.
+/// </summary>
+public sealed record RouteRequestMirror(RouteObjectRef? BackendRef)
+{
+    public int? Percent { get; init; }
+
+    public RouteFraction? Fraction { get; init; }
+
+    /// <summary>The share of requests mirrored, 0–1: <see cref="Percent"/>, else <see cref="Fraction"/>, else all of them.</summary>
+    [JsonIgnore]
+    public double Share => (Percent, Fraction) switch
+    {
+        ({ } percent, _) => Math.Clamp(percent, 0, 100) / 100.0,
+        (null, { Denominator: null or > 0 } fraction) => Math.Clamp((double)fraction.Numerator / (fraction.Denominator ?? 100), 0, 1),
+        (null, { }) => 0,
+        _ => 1,
+    };
+}
+
+/// <summary>A fraction of requests: <see cref="Numerator"/> out of <see cref="Denominator"/> (default 100).</summary>
+public sealed record RouteFraction(int Numerator, int? Denominator);
 
 /// <summary>A <c>CORS</c> filter.</summary>
 public sealed record RouteCors
@@ -182,4 +214,5 @@ public sealed record RouteBackendRef : RouteObjectRef
 /// <summary>The JSON shape of <see cref="RouteSpec"/>: camelCase names, nulls left out.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RouteSpec))]
+[JsonSerializable(typeof(GrpcSpec))]
 internal sealed partial class RouteJsonContext : JsonSerializerContext;

@@ -5,7 +5,7 @@ using Flagger.Core.Workloads;
 namespace Flagger.Core.Routing;
 
 /// <summary>
-/// The traffic split an HTTPRoute carries (spec §4.7, §4.9): the primary and canary weights of the rule that
+/// The traffic split an HTTPRoute or GRPCRoute carries (spec §4.7, §4.9): the primary and canary weights of the rule that
 /// carries the split, and whether the canary Service gets a mirror of the traffic. Both the controller
 /// (reading the live route back every tick) and the sandbox's gateway read it here.
 /// </summary>
@@ -20,9 +20,30 @@ public sealed record RouteSplit(int PrimaryWeight, int CanaryWeight, bool Mirror
     public static RouteSplit Read(RouteSpec spec, string apex)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        return Read(spec.Rules ?? [], apex);
+    }
+
+    /// <summary>The split of a GRPCRoute's <paramref name="spec"/>, read as an HTTPRoute's is.</summary>
+    public static RouteSplit Read(GrpcSpec spec, string apex)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return Read(spec.Rules ?? [], apex);
+    }
+
+    /// <summary>
+    /// The split of a route object as JSON, as the API server returns it: a GRPCRoute when its <c>kind</c> says
+    /// so, else an HTTPRoute.
+    /// </summary>
+    public static RouteSplit Read(JsonNode? route, string apex) =>
+        (string?)route?["kind"] == RouteKind.Grpc.Kind
+            ? Read(GrpcSpec.Parse(route?["spec"]), apex)
+            : Read(RouteSpec.Parse(route?["spec"]), apex);
+
+    private static RouteSplit Read(IEnumerable<IRouteRule> routeRules, string apex)
+    {
+        var rules = routeRules.ToList();
         var primaryService = WorkloadNames.PrimaryServiceName(apex);
         var canaryService = WorkloadNames.CanaryServiceName(apex);
-        var rules = spec.Rules ?? [];
 
         var weighted = rules.LastOrDefault(r => r.BackendRefs?.Any(b => b.Filters is not null) == true)
             ?? rules.LastOrDefault(r => r.BackendRefs is { Count: 2 } backends
@@ -36,7 +57,4 @@ public sealed record RouteSplit(int PrimaryWeight, int CanaryWeight, bool Mirror
             ? new RouteSplit(WeightSchedule.TotalWeight, 0, mirrored)
             : new RouteSplit(Weight(primaryService), Weight(canaryService), mirrored);
     }
-
-    /// <summary>The split of an HTTPRoute object (its <c>spec</c>) as JSON, as the API server returns it.</summary>
-    public static RouteSplit Read(JsonNode? route, string apex) => Read(RouteSpec.Parse(route?["spec"]), apex);
 }

@@ -12,8 +12,9 @@ using k8s.Models;
 namespace Flagger.Infrastructure.GatewayApi;
 
 /// <summary>
-/// Splits traffic with a Gateway API HTTPRoute named after the apex Service (spec §4). The route is the
-/// source of truth for the split: it is read back every tick, and written only with its resourceVersion.
+/// Splits traffic with a Gateway API HTTPRoute (or, opted in per Canary, a GRPCRoute: <see cref="GatewayRoute"/>)
+/// named after the apex Service (spec §4). The route is the source of truth for the split: it is read back
+/// every tick, and written only with its resourceVersion.
 /// </summary>
 public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
 {
@@ -22,27 +23,28 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
     public async Task<RouteObservation> SyncAsync(Canary canary, CancellationToken cancellationToken)
     {
         var version = GatewayApiVersion.ForProvider(canary.Spec.Provider);
+        var kind = GatewayRoute.For(canary);
         JsonObject? route = null;
         await KubernetesErrors.RetryOnConflictAsync(async () =>
         {
-            route = await ReadAsync(canary, version, cancellationToken);
+            route = await ReadAsync(canary, version, kind, cancellationToken);
             if (route is null)
             {
-                route = await CreateAsync(canary, version, cancellationToken);
+                route = await CreateAsync(canary, version, kind, cancellationToken);
                 return;
             }
 
             var split = RouteSplit.Read(route, WorkloadNames.ServiceName(canary));
-            var desired = HttpRouteSpec.Build(canary, version, split.PrimaryWeight, split.CanaryWeight, split.Mirrored);
+            var desired = kind.Build(canary, version, split.PrimaryWeight, split.CanaryWeight, split.Mirrored);
             if (JsonNode.DeepEquals(desired, route["spec"]) && MetadataInPlace(canary, route))
             {
                 return;
             }
 
             // Flagger's drift rule: a route that no longer matches the Canary is rebuilt with all traffic on the primary.
-            route["spec"] = HttpRouteSpec.Build(canary, version, WeightSchedule.TotalWeight, 0, false);
+            route["spec"] = kind.Build(canary, version, WeightSchedule.TotalWeight, 0, false);
             ApplyMetadata(canary, route);
-            route = await ReplaceAsync(canary, version, route, cancellationToken);
+            route = await ReplaceAsync(canary, version, kind, route, cancellationToken);
         });
 
         return Observe(canary, route!);
@@ -56,6 +58,7 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
     public async Task SetRoutesAsync(Canary canary, SetRoutes weights, string? observedVersion, CancellationToken cancellationToken)
     {
         var version = GatewayApiVersion.ForProvider(canary.Spec.Provider);
+        var kind = GatewayRoute.For(canary);
         if (observedVersion is not null)
         {
             var patch = new JsonObject
@@ -63,14 +66,14 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
                 ["metadata"] = new JsonObject { ["resourceVersion"] = observedVersion },
                 ["spec"] = new JsonObject
                 {
-                    ["rules"] = HttpRouteSpec.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored)["rules"]!.DeepClone(),
+                    ["rules"] = kind.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored)["rules"]!.DeepClone(),
                 },
             };
             try
             {
                 await client.CustomObjects.PatchNamespacedCustomObjectAsync(
                     new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch),
-                    GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, GatewayApiVersion.Plural,
+                    GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, kind.Plural,
                     WorkloadNames.ServiceName(canary), cancellationToken: cancellationToken);
                 return;
             }
@@ -81,16 +84,16 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
 
         await KubernetesErrors.RetryOnConflictAsync(async () =>
         {
-            var route = await ReadAsync(canary, version, cancellationToken)
-                ?? throw new InvalidOperationException($"HTTPRoute {WorkloadNames.ServiceName(canary)}.{canary.Metadata.NamespaceProperty} not found");
-            var spec = HttpRouteSpec.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored);
+            var route = await ReadAsync(canary, version, kind, cancellationToken)
+                ?? throw new InvalidOperationException($"{kind.Kind} {WorkloadNames.ServiceName(canary)}.{canary.Metadata.NamespaceProperty} not found");
+            var spec = kind.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored);
             if (JsonNode.DeepEquals(spec, route["spec"]))
             {
                 return;
             }
 
             route["spec"] = spec;
-            await ReplaceAsync(canary, version, route, cancellationToken);
+            await ReplaceAsync(canary, version, kind, route, cancellationToken);
         });
     }
 
@@ -113,7 +116,7 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
                 {
                     var parentName = $"{parentRef?["namespace"] ?? route["metadata"]?["namespace"]}/{parentRef?["name"]}";
                     var reason = (string?)accepted?["status"] == "True" ? $"observed generation {observed} < {generation}" : (string?)accepted?["reason"] ?? "not accepted";
-                    return RouteObservation.NotReady($"HTTPRoute {name} parent {parentName} is not ready: {reason}");
+                    return RouteObservation.NotReady($"{RouteKind.Of(canary).Kind} {name} parent {parentName} is not ready: {reason}");
                 }
             }
         }
@@ -122,39 +125,39 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
         return RouteObservation.Ready(split.PrimaryWeight, split.CanaryWeight, split.Mirrored) with { Version = (string?)route["metadata"]?["resourceVersion"] };
     }
 
-    private async Task<JsonObject?> ReadAsync(Canary canary, GatewayApiVersion version, CancellationToken cancellationToken)
+    private async Task<JsonObject?> ReadAsync(Canary canary, GatewayApiVersion version, GatewayRoute kind, CancellationToken cancellationToken)
     {
         var raw = await KubernetesErrors.NullWhenMissingAsync(() => client.CustomObjects.GetNamespacedCustomObjectAsync(
-            GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, GatewayApiVersion.Plural,
+            GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, kind.Plural,
             WorkloadNames.ServiceName(canary), cancellationToken));
         return raw is null ? null : ToJson(raw);
     }
 
-    private async Task<JsonObject> CreateAsync(Canary canary, GatewayApiVersion version, CancellationToken cancellationToken)
+    private async Task<JsonObject> CreateAsync(Canary canary, GatewayApiVersion version, GatewayRoute kind, CancellationToken cancellationToken)
     {
         var route = new JsonObject
         {
             ["apiVersion"] = version.ApiVersion,
-            ["kind"] = "HTTPRoute",
+            ["kind"] = kind.Kind,
             ["metadata"] = new JsonObject
             {
                 ["name"] = WorkloadNames.ServiceName(canary),
                 ["namespace"] = canary.Metadata.NamespaceProperty,
                 ["ownerReferences"] = JsonNode.Parse(KubernetesJson.Serialize(new[] { OwnerReference.To(canary) })),
             },
-            ["spec"] = HttpRouteSpec.Build(canary, version, WeightSchedule.TotalWeight, 0, false),
+            ["spec"] = kind.Build(canary, version, WeightSchedule.TotalWeight, 0, false),
         };
         ApplyMetadata(canary, route);
         var created = await client.CustomObjects.CreateNamespacedCustomObjectAsync(
-            route, GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, GatewayApiVersion.Plural,
+            route, GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, kind.Plural,
             cancellationToken: cancellationToken);
         return ToJson(created);
     }
 
-    private async Task<JsonObject> ReplaceAsync(Canary canary, GatewayApiVersion version, JsonObject route, CancellationToken cancellationToken)
+    private async Task<JsonObject> ReplaceAsync(Canary canary, GatewayApiVersion version, GatewayRoute kind, JsonObject route, CancellationToken cancellationToken)
     {
         var replaced = await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(
-            route, GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, GatewayApiVersion.Plural,
+            route, GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, kind.Plural,
             WorkloadNames.ServiceName(canary), cancellationToken: cancellationToken);
         return ToJson(replaced);
     }

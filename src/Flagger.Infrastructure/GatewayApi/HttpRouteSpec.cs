@@ -40,14 +40,7 @@ public static class HttpRouteSpec
             return new RouteRule { Matches = matches, Filters = filters.Count > 0 ? filters : null, Timeouts = timeouts, BackendRefs = backends };
         }
 
-        // Blue/green mirroring: only when iterations are set (Flagger's rule; canary + mirror is rejected by validation).
-        RouteFilter[]? mirror = mirrored && analysis.EffectiveIterations > 0
-            ? [new RouteFilter
-            {
-                Type = RouteFilter.RequestMirrorType,
-                RequestMirror = new RouteRequestMirror(new RouteObjectRef { Group = "", Kind = "Service", Name = canaryService, Port = service.Port }),
-            }]
-            : null;
+        var mirror = CanaryMirror(canary, version, mirrored);
 
         List<RouteRule> rules = [];
         if (analysis.SessionAffinity is { } affinity)
@@ -73,6 +66,30 @@ public static class HttpRouteSpec
     }
 
     /// <summary>
+    /// The blue/green mirror to the canary Service: only when iterations are set (Flagger's rule; canary +
+    /// mirror is rejected by validation). <c>analysis.mirrorWeight</c> (1–100) is its <c>percent</c> where the
+    /// version has one; unset (or 0, Flagger's unset) mirrors every request.
+    /// </summary>
+    internal static RouteFilter[]? CanaryMirror(Canary canary, GatewayApiVersion version, bool mirrored)
+    {
+        var analysis = canary.Analysis;
+        if (!mirrored || analysis.EffectiveIterations <= 0)
+        {
+            return null;
+        }
+
+        var target = new RouteObjectRef
+        {
+            Group = "",
+            Kind = "Service",
+            Name = WorkloadNames.CanaryServiceName(WorkloadNames.ServiceName(canary)),
+            Port = canary.Spec.Service.Port,
+        };
+        var percent = version.SupportsMirrorPercent && analysis.MirrorWeight is > 0 and <= 100 ? analysis.MirrorWeight : null;
+        return [new RouteFilter { Type = RouteFilter.RequestMirrorType, RequestMirror = new RouteRequestMirror(target) { Percent = percent } }];
+    }
+
+    /// <summary>
     /// The session cookie of the revision under analysis: <c>name=value</c> with ten letters derived from the
     /// canary and the revision, so every tick (and every replica of this controller) computes the same one.
     /// </summary>
@@ -88,7 +105,7 @@ public static class HttpRouteSpec
         return $"{cookieName}={new string(letters)}";
     }
 
-    private static RouteParentRef ParentRef(GatewayReference reference) => new()
+    internal static RouteParentRef ParentRef(GatewayReference reference) => new()
     {
         Group = string.IsNullOrEmpty(reference.Group) ? GatewayApiVersion.Group : reference.Group,
         Kind = string.IsNullOrEmpty(reference.Kind) ? "Gateway" : reference.Kind,
@@ -218,7 +235,7 @@ public static class HttpRouteSpec
         };
     }
 
-    private static RouteValueMatch[] ValueMatches(IDictionary<string, StringMatch> matches) =>
+    internal static RouteValueMatch[] ValueMatches(IDictionary<string, StringMatch> matches) =>
         [.. matches.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new RouteValueMatch(
             p.Key,
             p.Value.Regex is not null ? "RegularExpression" : "Exact",
@@ -247,18 +264,7 @@ public static class HttpRouteSpec
             filters.Add(new RouteFilter { Type = "URLRewrite", UrlRewrite = new RouteUrlRewrite { Hostname = rewrite.Authority, Path = path } });
         }
 
-        foreach (var mirror in service.Mirror ?? [])
-        {
-            var target = new RouteObjectRef
-            {
-                Group = mirror.BackendRef.Group ?? "",
-                Kind = mirror.BackendRef.Kind ?? "Service",
-                Name = mirror.BackendRef.Name,
-                Namespace = mirror.BackendRef.Namespace,
-                Port = mirror.BackendRef.Port,
-            };
-            filters.Add(new RouteFilter { Type = RouteFilter.RequestMirrorType, RequestMirror = new RouteRequestMirror(target) });
-        }
+        filters.AddRange(StaticMirrors(service));
 
         if (version.SupportsCors && service.CorsPolicy is { } cors)
         {
@@ -277,7 +283,22 @@ public static class HttpRouteSpec
         return filters;
     }
 
-    private static RouteHeaderModifier? HeaderModifier(HeaderOperation? operation)
+    /// <summary>One RequestMirror filter per <c>service.mirror[]</c>: every request, to a backend that is not the canary.</summary>
+    internal static IEnumerable<RouteFilter> StaticMirrors(CanaryService service) =>
+        (service.Mirror ?? []).Select(mirror => new RouteFilter
+        {
+            Type = RouteFilter.RequestMirrorType,
+            RequestMirror = new RouteRequestMirror(new RouteObjectRef
+            {
+                Group = mirror.BackendRef.Group ?? "",
+                Kind = mirror.BackendRef.Kind ?? "Service",
+                Name = mirror.BackendRef.Name,
+                Namespace = mirror.BackendRef.Namespace,
+                Port = mirror.BackendRef.Port,
+            }),
+        });
+
+    internal static RouteHeaderModifier? HeaderModifier(HeaderOperation? operation)
     {
         if (operation is null)
         {

@@ -17,10 +17,13 @@ internal sealed record SimulatedRequest(IReadOnlyDictionary<string, string> Head
 /// <summary>A Service backend (and its filters) as a route names it.</summary>
 internal sealed record BackendService(string Namespace, string Name, int Weight);
 
+/// <summary>A Service a RequestMirror filter copies requests to, and the share (0–1) of requests it copies.</summary>
+internal sealed record MirroredService(string Namespace, string Name, double Share);
+
 /// <summary>
 /// What a Gateway API implementation does with an HTTPRoute for one request: pick the matching rule with
 /// the highest precedence (exact path, longest prefix, method, most header matches, most query matches,
-/// then rule order), pick a backend by weight, and collect the RequestMirror filters.
+/// then rule order), pick a backend by weight, and collect the RequestMirror filters with their percent.
 /// </summary>
 internal static class SimulatedGateway
 {
@@ -91,8 +94,8 @@ internal static class SimulatedGateway
     public static IReadOnlyList<BackendService> Backends(RouteRule rule, string routeNamespace) =>
         [.. ServiceBackends(rule).Select(b => new BackendService(b.Namespace ?? routeNamespace, b.Name ?? "", b.Weight ?? 1))];
 
-    /// <summary>Services the rule (or the chosen backend) mirrors requests to.</summary>
-    public static IEnumerable<BackendService> Mirrors(RouteRule rule, int chosenBackend, string routeNamespace)
+    /// <summary>Services the rule (or the chosen backend) mirrors requests to, with the share of requests each gets.</summary>
+    public static IEnumerable<MirroredService> Mirrors(RouteRule rule, int chosenBackend, string routeNamespace)
     {
         var filters = (rule.Filters ?? []).ToList();
         var backendRefs = ServiceBackends(rule).ToList();
@@ -105,7 +108,7 @@ internal static class SimulatedGateway
         {
             if (filter.MirrorTarget is { IsService: true } target)
             {
-                yield return new BackendService(target.Namespace ?? routeNamespace, target.Name ?? "", 1);
+                yield return new MirroredService(target.Namespace ?? routeNamespace, target.Name ?? "", filter.RequestMirror!.Share);
             }
         }
     }

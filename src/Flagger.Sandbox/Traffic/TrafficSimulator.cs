@@ -259,7 +259,8 @@ public sealed class TrafficSimulator : IAsyncDisposable
 
             foreach (var mirror in SimulatedGateway.Mirrors(rule, chosen, reference.Namespace))
             {
-                if (Answer(view.Endpoints(mirror.Namespace, mirror.Name), state, $"mirror:{mirror.Namespace}/{mirror.Name}"))
+                if (state.MirrorsThis(mirror, PartsPerMillion(mirror.Share))
+                    && Answer(view.Endpoints(mirror.Namespace, mirror.Name), state, $"mirror:{mirror.Namespace}/{mirror.Name}"))
                 {
                     state.Mirrored++;
                 }
@@ -345,6 +346,7 @@ public sealed class TrafficSimulator : IAsyncDisposable
     private sealed class RouteState
     {
         private readonly Dictionary<int, (string Backends, int[] Current)> _roundRobin = [];
+        private readonly Dictionary<string, long> _mirrorCredit = new(StringComparer.Ordinal);
 
         public RouteSpec? AcceptedSpec { get; set; }
 
@@ -365,6 +367,19 @@ public sealed class TrafficSimulator : IAsyncDisposable
         public long Mirrored { get; set; }
 
         public long Unrouted { get; set; }
+
+        /// <summary>
+        /// Whether this request is copied to <paramref name="mirror"/>: a mirror with a percent copies evenly
+        /// spread requests, one each time its credit (in parts per million) passes a million.
+        /// </summary>
+        public bool MirrorsThis(MirroredService mirror, long partsPerMillion)
+        {
+            var key = $"{mirror.Namespace}/{mirror.Name}";
+            var credit = _mirrorCredit.GetValueOrDefault(key) + partsPerMillion;
+            var mirrors = credit >= OneMillion;
+            _mirrorCredit[key] = mirrors ? credit - OneMillion : credit;
+            return mirrors;
+        }
 
         /// <summary>Smooth weighted round robin over the rule's backends: exact shares, evenly spread; -1 when every weight is 0.</summary>
         public int Pick(int ruleIndex, IReadOnlyList<BackendService> backends)

@@ -1,4 +1,5 @@
 using Flagger.Core.Model;
+using Flagger.Core.Routing;
 using Flagger.Testing.Canaries;
 using Xunit;
 
@@ -82,7 +83,31 @@ public class CanaryValidatorTests
         ["alert severity"] = (b => b.WithAlert("a", "critical", "slack"), "spec.analysis.alerts[0].severity", "info, warn or error"),
         ["alert provider"] = (b => b.WithAlert("a", "info", ""), "spec.analysis.alerts[0].providerRef.name", "required"),
         ["alert name"] = (b => b.WithAlert("", "info", "slack"), "spec.analysis.alerts[0].name", "required"),
+        ["mirrorWeight above 100"] = (b => b.WithIterations(10).WithMirror().WithAnalysis(a => a.MirrorWeight = 150), "spec.analysis.mirrorWeight", "between 0 and 100"),
+        ["mirrorWeight negative"] = (b => b.WithIterations(10).WithMirror().WithAnalysis(a => a.MirrorWeight = -1), "spec.analysis.mirrorWeight", "between 0 and 100"),
+        ["route kind unknown"] = (b => b.WithAnnotation(RouteKind.Annotation, "TCPRoute"), RouteKindField, "\"TCPRoute\" is not a route kind; use HTTPRoute or GRPCRoute"),
+        ["route kind lower case"] = (b => b.WithAnnotation(RouteKind.Annotation, "grpcroute"), RouteKindField, "is not a route kind"),
+        ["grpc v1beta1"] = (b => Grpc(b).WithProvider("gatewayapi:v1beta1"), RouteKindField, "needs provider gatewayapi:v1"),
+        ["grpc v1alpha2"] = (b => Grpc(b).WithProvider("gatewayapi:v1alpha2"), RouteKindField, "needs provider gatewayapi:v1"),
+        ["grpc uri regex"] = (b => Grpc(b).WithServiceMatch(new HttpMatchRequest { Uri = new StringMatch { Regex = "/podinfo.*" } }), "spec.service.match[0].uri", "a GRPCRoute matches gRPC methods"),
+        ["grpc uri prefix inside a name"] = (b => Grpc(b).WithServiceMatch(new HttpMatchRequest { Uri = new StringMatch { Prefix = "/podinfo.v1.Echo/Sa" } }), "spec.service.match[0].uri", "prefix /package.Service/"),
+        ["grpc uri exact without method"] = (b => Grpc(b).WithServiceMatch(new HttpMatchRequest { Uri = new StringMatch { Exact = "/podinfo.v1.Echo" } }), "spec.service.match[0].uri", "exact /package.Service/Method"),
+        ["grpc uri suffix"] = (b => Grpc(b).WithServiceMatch(new HttpMatchRequest { Uri = new StringMatch { Suffix = "/Say" } }), "spec.service.match[0].uri", "a GRPCRoute matches gRPC methods"),
+        ["grpc service method"] = (b => Grpc(b).WithServiceMatch(new HttpMatchRequest { Method = new StringMatch { Exact = "POST" } }), "spec.service.match[0].method", "no HTTP method match"),
+        ["grpc service queryParams"] = (b => Grpc(b).WithServiceMatch(new HttpMatchRequest { QueryParams = new Dictionary<string, StringMatch> { ["v"] = new() { Exact = "2" } } }), "spec.service.match[0].queryParams", "no query parameter match"),
+        ["grpc analysis queryParams"] = (b => Grpc(b).WithIterations(5).WithMatch(new HttpMatchRequest { QueryParams = new Dictionary<string, StringMatch> { ["canary"] = new() { Exact = "1" } } }), "spec.analysis.match[0].queryParams", "no query parameter match"),
+        ["grpc analysis sourceLabels"] = (b => Grpc(b).WithIterations(5).WithMatch(new HttpMatchRequest { SourceLabels = new Dictionary<string, string> { ["app"] = "a" } }), "spec.analysis.match[0].sourceLabels", "cannot match the caller's labels"),
+        ["grpc analysis match without header"] = (b => Grpc(b).WithIterations(5).WithMatch(new HttpMatchRequest()), "spec.analysis.match[0].headers", "needs at least one header"),
+        ["grpc rewrite"] = (b => Grpc(b).WithService(s => s.Rewrite = new HttpRewrite { Uri = "/" }), "spec.service.rewrite", "no URLRewrite filter"),
+        ["grpc corsPolicy"] = (b => Grpc(b).WithService(s => s.CorsPolicy = new CorsPolicy { AllowOrigin = ["*"] }), "spec.service.corsPolicy", "no CORS filter"),
+        ["grpc timeout"] = (b => Grpc(b).WithService(s => s.Timeout = "10s"), "spec.service.timeout", "no timeouts"),
+        ["grpc backendTimeout"] = (b => Grpc(b).WithService(s => s.BackendTimeout = "5s"), "spec.service.backendTimeout", "no timeouts"),
+        ["grpc sessionAffinity"] = (b => Grpc(b).WithSessionAffinity("flagger-cookie"), "spec.analysis.sessionAffinity", "gRPC clients do not keep"),
     };
+
+    private const string RouteKindField = "metadata.annotations[flagger-functions.io/route-kind]";
+
+    private static CanaryBuilder Grpc(CanaryBuilder builder) => builder.WithAnnotation(RouteKind.Annotation, "GRPCRoute");
 
     private static readonly Dictionary<string, (Func<CanaryBuilder, CanaryBuilder> Arrange, string Field, string Says)> s_warnings = new()
     {
@@ -96,7 +121,10 @@ public class CanaryValidatorTests
         ["ingressRef"] = (b => b.WithSpec(s => s.IngressRef = new LocalObjectReference { Name = "podinfo" }), "spec.ingressRef", "NGINX only"),
         ["routeRef"] = (b => b.WithSpec(s => s.RouteRef = new LocalObjectReference { Name = "podinfo" }), "spec.routeRef", "APISIX only"),
         ["upstreamRef"] = (b => b.WithSpec(s => s.UpstreamRef = new CrossNamespaceObjectReference { Name = "podinfo" }), "spec.upstreamRef", "Gloo only"),
-        ["mirrorWeight"] = (b => b.WithIterations(10).WithMirror().WithAnalysis(a => a.MirrorWeight = 50), "spec.analysis.mirrorWeight", "ignored by Gateway API"),
+        ["mirrorWeight v1beta1"] = (b => b.WithProvider("gatewayapi:v1beta1").WithIterations(10).WithMirror().WithAnalysis(a => a.MirrorWeight = 50), "spec.analysis.mirrorWeight", "is ignored with gatewayapi:v1beta1 (no mirror percent); the whole request stream is mirrored"),
+        ["mirrorWeight v1alpha2"] = (b => b.WithProvider("gatewayapi:v1alpha2").WithIterations(10).WithMirror().WithAnalysis(a => a.MirrorWeight = 50), "spec.analysis.mirrorWeight", "is ignored with gatewayapi:v1alpha2"),
+        ["mirrorWeight without mirror"] = (b => b.WithIterations(10).WithAnalysis(a => a.MirrorWeight = 50), "spec.analysis.mirrorWeight", "no effect without mirror: true"),
+        ["mirrorWeight zero"] = (b => b.WithIterations(10).WithMirror().WithAnalysis(a => a.MirrorWeight = 0), "spec.analysis.mirrorWeight", "the whole request stream is mirrored"),
         ["corsPolicy.allowOrigins"] = (b => b.WithService(s => s.CorsPolicy = new CorsPolicy { AllowOrigins = [new StringMatch { Regex = ".*" }] }), "spec.service.corsPolicy.allowOrigins", "use allowOrigin"),
         ["match authority"] = (b => b.WithServiceMatch(new HttpMatchRequest { Authority = new StringMatch { Exact = "a" } }), "spec.service.match[0].authority", "ignored by Gateway API"),
         ["match scheme"] = (b => b.WithServiceMatch(new HttpMatchRequest { Scheme = new StringMatch { Exact = "https" } }), "spec.service.match[0].scheme", "ignored by Gateway API"),
@@ -153,6 +181,59 @@ public class CanaryValidatorTests
         var warning = Assert.Single(validation.Warnings, w => w.Field == field);
         Assert.Contains(says, warning.Message, StringComparison.Ordinal);
         Assert.Equal(ProblemSeverity.Warning, warning.Severity);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("gatewayapi:v1")]
+    public void Validate_MirrorWeightOnV1_IsThePercentWithoutProblems(string? provider)
+    {
+        var canary = new CanaryBuilder().WithProvider(provider).WithIterations(10).WithMirror().WithAnalysis(a => a.MirrorWeight = 50).Build();
+
+        Assert.Empty(CanaryValidator.Validate(canary).All);
+    }
+
+    public static TheoryData<string> ValidRouteKindCases => new(s_validRouteKinds.Keys);
+
+    private static readonly Dictionary<string, Func<CanaryBuilder, CanaryBuilder>> s_validRouteKinds = new()
+    {
+        ["explicit HTTPRoute"] = b => b.WithAnnotation(RouteKind.Annotation, "HTTPRoute"),
+        ["GRPCRoute canary"] = Grpc,
+        ["GRPCRoute method match"] = b => Grpc(b).WithServiceMatch(new HttpMatchRequest
+        {
+            Uri = new StringMatch { Exact = "/podinfo.v1.Echo/Say" },
+            Headers = new Dictionary<string, StringMatch> { ["x-tenant"] = new() { Regex = "^a" } },
+        }),
+        ["GRPCRoute service match"] = b => Grpc(b).WithServiceMatch(new HttpMatchRequest { Uri = new StringMatch { Prefix = "/grpc.health.v1.Health/" } }),
+        ["GRPCRoute every method"] = b => Grpc(b).WithServiceMatch(new HttpMatchRequest { Uri = new StringMatch { Prefix = "/" } }),
+        ["GRPCRoute A/B"] = b => Grpc(b).WithIterations(5).WithMatch("x-canary", new StringMatch { Exact = "insider" }),
+        ["GRPCRoute blue/green mirror"] = b => Grpc(b).WithIterations(5).WithMirror().WithAnalysis(a => a.MirrorWeight = 10),
+        ["GRPCRoute headers and mirror"] = b => Grpc(b).WithService(s =>
+        {
+            s.Headers = new HeaderOperations { Request = new HeaderOperation { Set = new Dictionary<string, string> { ["x-a"] = "1" } } };
+            s.Mirror = [new MirrorTarget { BackendRef = new BackendReference { Name = "shadow", Port = 9898 } }];
+        }),
+    };
+
+    [Theory]
+    [MemberData(nameof(ValidRouteKindCases))]
+    public void Validate_RouteKindWithWhatItCanExpress_IsValidWithoutProblems(string name)
+    {
+        var validation = CanaryValidator.Validate(s_validRouteKinds[name](new CanaryBuilder()).Build());
+
+        Assert.Empty(validation.All);
+    }
+
+    [Fact]
+    public void Validate_GrpcRouteSourceLabels_TheErrorReplacesTheIgnoredWarning()
+    {
+        var canary = Grpc(new CanaryBuilder()).WithIterations(5)
+            .WithMatch(new HttpMatchRequest { SourceLabels = new Dictionary<string, string> { ["app"] = "a" }, Headers = new Dictionary<string, StringMatch> { ["x"] = new() { Exact = "1" } } })
+            .Build();
+
+        var problems = CanaryValidator.Validate(canary).All.Where(p => p.Field == "spec.analysis.match[0].sourceLabels").ToList();
+
+        Assert.Equal(ProblemSeverity.Error, Assert.Single(problems).Severity);
     }
 
     public static TheoryData<string?> SupportedProviders => new(null, "", "gatewayapi:v1", "gatewayapi:v1beta1", "gatewayapi:v1alpha2");

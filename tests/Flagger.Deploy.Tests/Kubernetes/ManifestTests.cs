@@ -218,6 +218,17 @@ public sealed class ManifestTests
     }
 
     [Fact]
+    public void The_cluster_role_lets_the_router_write_every_route_kind()
+    {
+        var role = Assert.Single(FlaggerYaml.LoadAll(Read("infra/kubernetes/rbac/clusterrole.yaml")).OfType<V1ClusterRole>());
+
+        // GatewayApiRouter reads, creates, replaces and patches the HTTPRoute, or the GRPCRoute (flagger-functions.io/route-kind).
+        var routes = Assert.Single(role.Rules, r => r.ApiGroups.SequenceEqual(["gateway.networking.k8s.io"]));
+        Assert.Equal([Flagger.Core.Routing.RouteKind.Http.Plural, Flagger.Core.Routing.RouteKind.Grpc.Plural], routes.Resources);
+        Assert.Equal(["get", "create", "update", "patch"], routes.Verbs);
+    }
+
+    [Fact]
     public void The_cluster_role_lets_the_api_list_a_canarys_events()
     {
         var role = Assert.Single(FlaggerYaml.LoadAll(Read("infra/kubernetes/rbac/clusterrole.yaml")).OfType<V1ClusterRole>());

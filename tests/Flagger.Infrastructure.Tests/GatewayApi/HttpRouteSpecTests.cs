@@ -135,6 +135,32 @@ public sealed class HttpRouteSpecTests
     }
 
     [Fact]
+    public void Build_BlueGreenMirrorWeight_V1WritesItAsPercent_V1Beta1MirrorsEverything()
+    {
+        var canary = Podinfo(c => GrpcRouteSpecTests.BlueGreen(c, mirror: true, mirrorWeight: 30));
+
+        var v1 = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 100, 0, true))[0]!;
+        var v1Beta1 = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1Beta1, 100, 0, true))[0]!;
+
+        Assert.Equal(
+            """{"backendRef":{"group":"","kind":"Service","name":"podinfo-canary","port":9898},"percent":30}""",
+            v1["filters"]![0]!["requestMirror"]!.ToJsonString());
+        Assert.Null(v1Beta1["filters"]![0]!["requestMirror"]!["percent"]);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(0)]
+    public void Build_BlueGreenMirrorWeightUnsetOrZero_NoPercent_TheWholeStreamIsMirrored(int? mirrorWeight)
+    {
+        var canary = Podinfo(c => GrpcRouteSpecTests.BlueGreen(c, mirror: true, mirrorWeight: mirrorWeight));
+
+        var rule = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 100, 0, true))[0]!;
+
+        Assert.Equal("""{"backendRef":{"group":"","kind":"Service","name":"podinfo-canary","port":9898}}""", rule["filters"]![0]!["requestMirror"]!.ToJsonString());
+    }
+
+    [Fact]
     public void Build_SessionAffinityAboveZero_StickyRulesThenWeightedRuleSettingCookies()
     {
         var canary = Podinfo(c => c.Spec.Analysis!.SessionAffinity = new SessionAffinity

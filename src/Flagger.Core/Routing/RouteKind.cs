@@ -1,0 +1,44 @@
+using Flagger.Core.Model;
+
+namespace Flagger.Core.Routing;
+
+/// <summary>
+/// The kind of Gateway API route a Canary's traffic goes through: an HTTPRoute (Flagger's, the default) or,
+/// opted into per Canary with <see cref="Annotation"/>, a GRPCRoute.
+/// </summary>
+public sealed record RouteKind(string Kind, string Plural)
+{
+    /// <summary>On the Canary: <c>HTTPRoute</c> (the default) or <c>GRPCRoute</c>.</summary>
+    public const string Annotation = "flagger-functions.io/route-kind";
+
+    public static readonly RouteKind Http = new("HTTPRoute", "httproutes");
+
+    public static readonly RouteKind Grpc = new("GRPCRoute", "grpcroutes");
+
+    /// <summary>The kind the annotation names (HTTPRoute without it); false for any other value.</summary>
+    public static bool TryOf(Canary canary, out RouteKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(canary);
+        kind = Http;
+        if (canary.Metadata?.Annotations?.TryGetValue(Annotation, out var raw) != true)
+        {
+            return true;
+        }
+
+        switch (raw!.Trim())
+        {
+            case "HTTPRoute":
+                return true;
+            case "GRPCRoute":
+                kind = Grpc;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The kind the annotation names; validation rejects other values before a Canary gets here.</summary>
+    public static RouteKind Of(Canary canary) => TryOf(canary, out var kind)
+        ? kind
+        : throw new InvalidOperationException($"annotation {Annotation} must be HTTPRoute or GRPCRoute");
+}
