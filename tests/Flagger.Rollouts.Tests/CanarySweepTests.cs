@@ -85,6 +85,21 @@ public sealed class CanarySweepTests
     }
 
     [Fact]
+    public async Task RunAsync_IdleCanaryWhoseRevertOnDeletionWasTurnedOn_StartsTheRolloutThatAddsTheFinalizer()
+    {
+        await using var host = await RolloutHost.StartAsync(new InMemoryWorld(Podinfo.Canary().Build()));
+        var catalog = new InMemoryCanaryCatalog().Add("test", "podinfo", "podinfo:1.0.0");
+        await host.StartAsync();
+        await host.CompletedAsync();
+        host.World.Canary.Spec.RevertOnDeletion = true;
+
+        var report = await Sweep(host, catalog).RunAsync(host.Client, host.Scheduler, CancellationToken.None);
+
+        Assert.Equal(["test/podinfo"], report.Started);
+        await host.UntilAsync(() => host.World.Canary.Metadata.Finalizers?.Contains(Core.Analysis.CanaryFinalizer.Name) == true);
+    }
+
+    [Fact]
     public async Task RunAsync_ActiveCanaryDeletedWithoutOurFinalizer_StartsNothing()
     {
         await using var host = await RolloutHost.StartAsync(new InMemoryWorld(Podinfo.Canary().With(c => c.Metadata.Finalizers = ["example.com/other"]).Build()));
