@@ -12,8 +12,9 @@ public sealed record SweepReport(IReadOnlyList<string> Started, IReadOnlyList<st
 /// <summary>
 /// The periodic resync (timer trigger; a hosted service in Flagger.Host): starts the rollout of every owned
 /// canary that is new, active without a running orchestration (after a restart or a reset task hub), idle
-/// with operations waiting in its inbox, or idle with a changed target (a GitOps or kubectl change, as Flagger would find it); forgets deleted
-/// canaries; prunes old history and deliveries.
+/// with operations waiting in its inbox, idle with a changed target (a GitOps or kubectl change, as Flagger would find it),
+/// or idle with finalizer work (revertOnDeletion turned on or off, or the Canary deleted while it holds the
+/// finalizer); forgets deleted canaries; prunes old history and deliveries.
 /// </summary>
 public sealed class CanarySweep(
     ICanaryCatalog catalog,
@@ -38,12 +39,14 @@ public sealed class CanarySweep(
             }
 
             var canary = await cluster.GetCanaryAsync(target.Namespace, target.Name, cancellationToken);
-            if (canary is null)
+            // Being deleted without our finalizer: nothing is done to it any more (its checkpoint goes with it).
+            if (canary is null || CanaryFinalizer.IsLetGo(canary))
             {
                 continue;
             }
 
-            if (!CanaryPhases.Ticks(canary.Status) && !await HasPendingOperationsAsync(target.Namespace, target.Name, cancellationToken))
+            if (!CanaryPhases.Ticks(canary.Status) && !CanaryFinalizer.HasWork(canary)
+                && !await HasPendingOperationsAsync(target.Namespace, target.Name, cancellationToken))
             {
                 var workload = await cluster.SyncWorkloadAsync(canary, now, cancellationToken);
                 if (workload.Problem is not null || !ChangeDetection.HasChanged(canary.Status!, workload.TargetRevision, workload.TrackedConfigs))

@@ -265,14 +265,19 @@ public sealed class RolloutSteps(
     private static bool IsIdleWake(TickDecision decision, CanaryObservation observation) =>
         !decision.Stepped && decision.Actions.Count == 0 && decision.NextStatus is null && observation.Operations.Count == 0;
 
+    /// <summary>
+    /// A Canary being deleted without our finalizer ends its rollout whatever its phase; a Terminating one ticks
+    /// again within <see cref="CanaryFinalizer.RetryAfter"/>, as Flagger's finalizer retries the target's readiness.
+    /// </summary>
     private async Task<TickOutcome> OutcomeAsync(
         Canary canary, CanaryStatus? status, DateTimeOffset lastStepAt, TickContext context, string summary, CancellationToken cancellationToken)
     {
-        var active = CanaryPhases.Ticks(status);
+        var active = CanaryPhases.Ticks(status) && !CanaryFinalizer.IsLetGo(canary);
         var ns = canary.Metadata.NamespaceProperty;
         var name = canary.Metadata.Name;
         // An idle instance is about to end: it must not while operations wait (one may have arrived during this tick).
         var pending = !active && (await inbox.PendingAsync(ns, name, context.OperationsThrough, cancellationToken)).Count > 0;
-        return new TickOutcome(status?.Phase, active, lastStepAt + context.Interval, summary, pending);
+        var wait = status?.Phase == CanaryPhase.Terminating && CanaryFinalizer.RetryAfter < context.Interval ? CanaryFinalizer.RetryAfter : context.Interval;
+        return new TickOutcome(status?.Phase, active, lastStepAt + wait, summary, pending);
     }
 }

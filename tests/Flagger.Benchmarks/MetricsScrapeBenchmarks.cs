@@ -78,5 +78,15 @@ public class MetricsScrapeBenchmarks
         public Task WriteStatusAsync(Canary canary, CanaryStatus status, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<IReadOnlyList<CanaryEvent>> ListEventsAsync(Canary canary, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task AddFinalizerAsync(Canary canary, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task RemoveFinalizerAsync(Canary canary, CanaryStatus? lastStatus, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<TerminationObservation> ObserveTerminationAsync(Canary canary, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task RestoreTargetAsync(Canary canary, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task RevertApexServiceAsync(Canary canary, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

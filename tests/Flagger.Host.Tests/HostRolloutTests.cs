@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Host.Testing;
 using Flagger.Sandbox;
 using Flagger.Testing.Azurite;
 using Flagger.Sandbox.Kubernetes;
+using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
@@ -59,11 +61,13 @@ public sealed class HostRolloutTests : IAsyncLifetime
         await _azurite.DisposeAsync();
     }
 
-    private static void Seed(FakeKubernetesApiServer cluster, params CanaryWebhook[] webhooks)
+    private static void Seed(FakeKubernetesApiServer cluster, params CanaryWebhook[] webhooks) => Seed(cluster, _ => { }, webhooks);
+
+    private static void Seed(FakeKubernetesApiServer cluster, Action<Canary> change, params CanaryWebhook[] webhooks)
     {
         cluster.Seed(SampleApp.ConfigMap("test", "podinfo"));
         cluster.Seed(SampleApp.Deployment("test", "podinfo", SampleApp.DefaultImage, replicas: 2));
-        cluster.Seed(new Canary
+        var canary = new Canary
         {
             Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" },
             Spec = new CanarySpec
@@ -73,7 +77,9 @@ public sealed class HostRolloutTests : IAsyncLifetime
                 Service = new CanaryService { Port = 9898, GatewayRefs = [new GatewayReference { Name = "public", Namespace = "gateway-system" }] },
                 Analysis = new CanaryAnalysis { Interval = "10s", Threshold = 2, StepWeight = 25, MaxWeight = 50, Webhooks = webhooks },
             },
-        });
+        };
+        change(canary);
+        cluster.Seed(canary);
     }
 
     private Canary Canary => _cluster.Get<Canary>("test", "podinfo")!;
@@ -83,7 +89,8 @@ public sealed class HostRolloutTests : IAsyncLifetime
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out; phase {Canary.Status?.Phase}, weight {Canary.Status?.CanaryWeight}; events: " +
+            var canary = _cluster.Get<Canary>("test", "podinfo");
+            Assert.True(DateTime.UtcNow < deadline, $"timed out; phase {canary?.Status?.Phase}, weight {canary?.Status?.CanaryWeight}; events: " +
                 string.Join(" | ", _cluster.List("v1", "Event", "test").Select(e => (string?)e["message"]).TakeLast(8)));
             await Task.Delay(200);
         }
@@ -111,6 +118,27 @@ public sealed class HostRolloutTests : IAsyncLifetime
         var messages = history.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("message").GetString()).ToList();
         Assert.Contains("Promotion completed! Scaling down podinfo.test", messages);
         Assert.Contains("Advance podinfo.test canary weight 50", messages);
+    }
+
+    [Fact]
+    public async Task DeleteCanary_WithRevertOnDeletion_TargetComesBackWithThePrimarysReplicasAndTheCanaryGoes()
+    {
+        Seed(_cluster, c => c.Spec.RevertOnDeletion = true);
+        await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Initialized && Canary.Metadata.Finalizers?.Contains(CanaryFinalizer.Name) == true, TimeSpan.FromSeconds(90));
+        Assert.Equal(0, _cluster.Get<V1Deployment>("test", "podinfo")!.Spec.Replicas);
+        using var client = _cluster.CreateClient();
+
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync<System.Text.Json.Nodes.JsonObject>(
+            FlaggerApi.Group, FlaggerApi.Version, "test", Canary.KubePlural, "podinfo");
+
+        Assert.NotNull(Canary.Metadata.DeletionTimestamp);
+        await UntilAsync(() => _cluster.Get<Canary>("test", "podinfo") is null, TimeSpan.FromSeconds(60));
+        var target = _cluster.Get<V1Deployment>("test", "podinfo")!;
+        Assert.Equal(_cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Replicas, target.Spec.Replicas);
+        Assert.Equal(2, target.Status.ReadyReplicas);
+        var events = _cluster.List("v1", "Event", "test").Select(e => (string?)e["message"]).ToList();
+        Assert.Contains("Terminating canary podinfo.test", events);
+        Assert.Contains("Terminated canary podinfo.test", events);
     }
 
     private void NewImage(string image)

@@ -64,6 +64,57 @@ public sealed class CanarySweepTests
     }
 
     [Fact]
+    public async Task RunAsync_IdleCanaryDeletedWhileHoldingTheFinalizer_StartsTheRolloutThatRevertsAndReleasesIt()
+    {
+        await using var host = await RolloutHost.StartAsync(new InMemoryWorld(Podinfo.Canary().WithRevertOnDeletion().Build()));
+        var catalog = new InMemoryCanaryCatalog().Add("test", "podinfo", "podinfo:1.0.0");
+        await host.StartAsync();
+        await host.CompletedAsync();
+        Assert.Equal((CanaryPhase.Initialized, 0), (host.Phase!.Value, host.World.Target.Replicas));
+        host.World.Delete();
+
+        var report = await Sweep(host, catalog).RunAsync(host.Client, host.Scheduler, CancellationToken.None);
+
+        Assert.Equal(["test/podinfo"], report.Started);
+        await host.UntilAsync(() => host.World.Deleted);
+        await host.CompletedAsync();
+        Assert.Equal(1, host.World.Target.Replicas);
+        Assert.Equal(CanaryPhase.Terminated, (await host.Store.GetCheckpointAsync("test", "podinfo", CancellationToken.None))!.Status.Phase);
+        var after = await Sweep(host, new InMemoryCanaryCatalog()).RunAsync(host.Client, host.Scheduler, CancellationToken.None);
+        Assert.Equal(["test/podinfo"], after.Removed);
+    }
+
+    [Fact]
+    public async Task RunAsync_IdleCanaryWhoseRevertOnDeletionWasTurnedOn_StartsTheRolloutThatAddsTheFinalizer()
+    {
+        await using var host = await RolloutHost.StartAsync(new InMemoryWorld(Podinfo.Canary().Build()));
+        var catalog = new InMemoryCanaryCatalog().Add("test", "podinfo", "podinfo:1.0.0");
+        await host.StartAsync();
+        await host.CompletedAsync();
+        host.World.Canary.Spec.RevertOnDeletion = true;
+
+        var report = await Sweep(host, catalog).RunAsync(host.Client, host.Scheduler, CancellationToken.None);
+
+        Assert.Equal(["test/podinfo"], report.Started);
+        await host.UntilAsync(() => host.World.Canary.Metadata.Finalizers?.Contains(Core.Analysis.CanaryFinalizer.Name) == true);
+    }
+
+    [Fact]
+    public async Task RunAsync_ActiveCanaryDeletedWithoutOurFinalizer_StartsNothing()
+    {
+        await using var host = await RolloutHost.StartAsync(new InMemoryWorld(Podinfo.Canary().With(c => c.Metadata.Finalizers = ["example.com/other"]).Build()));
+        var catalog = new InMemoryCanaryCatalog().Add("test", "podinfo", "podinfo:1.0.0");
+        await host.StartAsync();
+        await host.CompletedAsync();
+        host.World.Canary.Status = host.World.Status with { Phase = CanaryPhase.Progressing };
+        host.World.Delete();
+
+        var report = await Sweep(host, catalog).RunAsync(host.Client, host.Scheduler, CancellationToken.None);
+
+        Assert.Empty(report.Started);
+    }
+
+    [Fact]
     public async Task RunAsync_DeletedCanary_ForgetsItsCheckpoint()
     {
         await using var host = await RolloutHost.StartAsync(new InMemoryWorld(Podinfo.Canary().Build()));

@@ -15,6 +15,11 @@ namespace Flagger.Core.Analysis;
 [JsonDerivedType(typeof(RecordEvent), "recordEvent")]
 [JsonDerivedType(typeof(SendAlert), "sendAlert")]
 [JsonDerivedType(typeof(RunPostRolloutHooks), "runPostRolloutHooks")]
+[JsonDerivedType(typeof(AddFinalizer), "addFinalizer")]
+[JsonDerivedType(typeof(RemoveFinalizer), "removeFinalizer")]
+[JsonDerivedType(typeof(RestoreTarget), "restoreTarget")]
+[JsonDerivedType(typeof(RevertApexService), "revertApexService")]
+[JsonDerivedType(typeof(RevertRoutes), "revertRoutes")]
 public abstract record CanaryAction;
 
 public sealed record SetRoutes(int PrimaryWeight, int CanaryWeight, bool Mirrored = false) : CanaryAction;
@@ -33,6 +38,24 @@ public sealed record SendAlert(AlertSeverity Severity, string Message, IReadOnly
 
 /// <summary>Call the post-rollout hooks with the given payload phase; their results become events.</summary>
 public sealed record RunPostRolloutHooks(CanaryPhase Phase) : CanaryAction;
+
+/// <summary>Add <see cref="CanaryFinalizer.Name"/> to the Canary (revertOnDeletion turned on), keeping other finalizers.</summary>
+public sealed record AddFinalizer : CanaryAction;
+
+/// <summary>
+/// Remove <see cref="CanaryFinalizer.Name"/> (revertOnDeletion turned off, or the deleted Canary is finalized:
+/// Kubernetes then removes it). A Canary already gone counts as done.
+/// </summary>
+public sealed record RemoveFinalizer : CanaryAction;
+
+/// <summary>Finalizing: give the target back its replicas (the primary's, else the scale-from-zero rule; the HPA minimum with an autoscaler).</summary>
+public sealed record RestoreTarget : CanaryAction;
+
+/// <summary>Finalizing: point a user-created apex Service back at the target's pods (a generated one is garbage-collected).</summary>
+public sealed record RevertApexService : CanaryAction;
+
+/// <summary>Finalizing: the router puts back what it changed outside the Canary's own objects (<c>ITrafficRouter.RevertAsync</c>).</summary>
+public sealed record RevertRoutes : CanaryAction;
 
 [JsonConverter(typeof(JsonStringEnumConverter<EventSeverity>))]
 public enum EventSeverity

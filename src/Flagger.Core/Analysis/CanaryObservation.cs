@@ -40,6 +40,9 @@ public sealed record CanaryObservation(
     /// </summary>
     public bool FirstSeen { get; init; }
 
+    /// <summary>The target as finalizing needs it, read only for a deleted Canary whose finalizer is ours and revertOnDeletion on; null otherwise.</summary>
+    public TerminationObservation? Termination { get; init; }
+
     /// <summary>
     /// The Canary's validation, computed once for this observation and shared by the observer, the plan and the
     /// decider (a copy made with <c>with</c> keeps it unless the Canary is replaced). Not serialised: an activity

@@ -17,6 +17,15 @@ public sealed class CanaryObserver(ICanaryCluster cluster, ITrafficRouter router
 
         // Nothing is created for a suspended or invalid canary; the decision says why.
         var unsynced = new CanaryObservation(canary, now, WorkloadObservation.Unusable("not synced"), RouteObservation.NotSynced);
+
+        // Nor for one being deleted: finalizing reads the target only (spec §2.12).
+        if (CanaryFinalizer.IsBeingDeleted(canary))
+        {
+            return CanaryFinalizer.IsHeld(canary) && canary.Spec.RevertOnDeletion
+                ? unsynced with { Termination = await cluster.ObserveTerminationAsync(canary, now, cancellationToken) }
+                : unsynced;
+        }
+
         if (canary.Spec.Suspend || !unsynced.Validation.IsValid)
         {
             return unsynced;

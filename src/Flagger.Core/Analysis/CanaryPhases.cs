@@ -40,7 +40,7 @@ public static class CanaryPhases
         [Finalising] = new(Ticks: true, Paced: true, KeepsWeight: false, [Succeeded, Failed, Terminating], []),
         [Succeeded] = new(Ticks: false, Paced: false, KeepsWeight: false, [Waiting, Progressing, Terminating], [Approve]),
         [Failed] = new(Ticks: false, Paced: false, KeepsWeight: false, [Waiting, Progressing, Terminating], [Retry, Approve]),
-        [Terminating] = new(Ticks: false, Paced: false, KeepsWeight: false, [Terminated], []),
+        [Terminating] = new(Ticks: true, Paced: false, KeepsWeight: false, [Terminated], []),
         [Terminated] = new(Ticks: false, Paced: false, KeepsWeight: false, [], []),
     }.ToFrozenDictionary();
 

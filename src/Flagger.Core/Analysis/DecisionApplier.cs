@@ -4,7 +4,8 @@ using Flagger.Core.Ports;
 namespace Flagger.Core.Analysis;
 
 /// <summary>
-/// The "apply" step of a tick: performs the decision's actions in order and writes the status. Alerts are
+/// The "apply" step of a tick: performs the decision's actions in order and writes the status (before the
+/// finalizer of a deleted Canary is removed, else last). Alerts are
 /// sent apart, once the tick is recorded, so a tick applied again after a crash never alerts twice.
 /// </summary>
 public sealed class DecisionApplier(
@@ -18,6 +19,7 @@ public sealed class DecisionApplier(
     {
         var canary = observation.Canary;
         var routeVersion = observation.Routes.Version;
+        var status = decision.NextStatus;
         foreach (var action in decision.Actions)
         {
             switch (action)
@@ -43,12 +45,32 @@ public sealed class DecisionApplier(
                 case RunPostRolloutHooks postRollout:
                     await RunPostRolloutHooksAsync(canary, decision.NextStatus ?? canary.Status, postRollout.Phase, cancellationToken);
                     break;
+                case AddFinalizer:
+                    await cluster.AddFinalizerAsync(canary, cancellationToken);
+                    break;
+                case RemoveFinalizer when CanaryFinalizer.IsBeingDeleted(canary):
+                    // The status can only be written while the finalizer still keeps the Canary: it goes first.
+                    await cluster.RemoveFinalizerAsync(canary, status, cancellationToken);
+                    status = null;
+                    break;
+                case RemoveFinalizer:
+                    await cluster.RemoveFinalizerAsync(canary, null, cancellationToken);
+                    break;
+                case RestoreTarget:
+                    await cluster.RestoreTargetAsync(canary, cancellationToken);
+                    break;
+                case RevertApexService:
+                    await cluster.RevertApexServiceAsync(canary, cancellationToken);
+                    break;
+                case RevertRoutes:
+                    await router.RevertAsync(canary, cancellationToken);
+                    break;
                 default:
                     throw new NotSupportedException($"Unknown canary action {action.GetType().Name}");
             }
         }
 
-        if (decision.NextStatus is { } status)
+        if (status is not null)
         {
             await cluster.WriteStatusAsync(canary, status, cancellationToken);
         }

@@ -16,6 +16,9 @@ public static class PromotedCondition
             CanaryPhase.Progressing => ("Unknown", "New revision detected, progressing canary analysis."),
             CanaryPhase.Promoting => ("Unknown", "Canary analysis completed, starting primary rolling update."),
             CanaryPhase.Finalising => ("Unknown", "Canary analysis completed, routing all traffic to primary."),
+            // Flagger gives Terminating the Initializing message (spec §2.1 ⚠) and never writes Terminated.
+            CanaryPhase.Terminating => ("Unknown", $"Canary is being deleted, reverting the {kind}."),
+            CanaryPhase.Terminated => ("Unknown", $"Canary deleted, {kind} reverted."),
             _ => ("Unknown", $"New {kind} detected, starting initialization."),
         };
 

@@ -8,7 +8,7 @@ namespace Flagger.Core.Analysis;
 /// The steps of one tick in Flagger's order (spec §2.4), with the departures of DESIGN.md §3. Each path
 /// appends effects to <see cref="_actions"/> and changes <see cref="_status"/>; nothing here does I/O.
 /// </summary>
-internal sealed class TickDecider
+internal sealed partial class TickDecider
 {
     private readonly CanaryObservation _observation;
     private readonly ICheckResults _checks;
@@ -55,6 +55,11 @@ internal sealed class TickDecider
 
     private void Tick()
     {
+        if (SyncFinalizer())
+        {
+            return;
+        }
+
         if (_canary.Spec.Suspend)
         {
             Event(EventSeverity.Info, "skipping canary run as object is suspended");

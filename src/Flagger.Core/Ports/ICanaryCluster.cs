@@ -25,6 +25,25 @@ public interface ICanaryCluster
 
     Task WriteStatusAsync(Canary canary, CanaryStatus status, CancellationToken cancellationToken);
 
+    /// <summary>Adds <see cref="CanaryFinalizer.Name"/> to the Canary's finalizers (others kept), guarded by its resourceVersion.</summary>
+    Task AddFinalizerAsync(Canary canary, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes <see cref="CanaryFinalizer.Name"/> (others kept). <paramref name="lastStatus"/>, when given, is
+    /// written first: once the last finalizer of a deleted Canary goes, so does the Canary. A Canary already
+    /// gone, or without the finalizer, is left as it is.
+    /// </summary>
+    Task RemoveFinalizerAsync(Canary canary, CanaryStatus? lastStatus, CancellationToken cancellationToken);
+
+    /// <summary>Reads the target of a deleted Canary: whether it exists, already has the replicas <see cref="RestoreTargetAsync"/> gives it, and is ready. Creates nothing.</summary>
+    Task<TerminationObservation> ObserveTerminationAsync(Canary canary, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Gives the target back its replicas: the primary's; with no primary, the scale-from-zero rule; with an HPA, its minimum (spec §2.12).</summary>
+    Task RestoreTargetAsync(Canary canary, CancellationToken cancellationToken);
+
+    /// <summary>Points the apex Service back at the target's pods when the user created it (not owned by the Canary); a generated one is left to garbage collection.</summary>
+    Task RevertApexServiceAsync(Canary canary, CancellationToken cancellationToken);
+
     /// <summary>The Kubernetes Events about this Canary (this object: same uid when it has one), newest first, as <c>kubectl describe</c> lists them.</summary>
     Task<IReadOnlyList<CanaryEvent>> ListEventsAsync(Canary canary, CancellationToken cancellationToken);
 }

@@ -14,4 +14,11 @@ public interface ITrafficRouter
 
     /// <param name="observedVersion">The route version the decision was made on: a write against any other version must not land blindly.</param>
     Task SetRoutesAsync(Canary canary, SetRoutes weights, string? observedVersion, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Finalizing a deleted Canary with revertOnDeletion (spec §2.12, Flagger's router <c>Finalize</c>): puts back
+    /// what the router changed in objects the Canary does not own. Objects it generated and owns (the HTTPRoute
+    /// of <c>spec.service</c>) are garbage-collected with the Canary and are left alone.
+    /// </summary>
+    Task RevertAsync(Canary canary, CancellationToken cancellationToken);
 }

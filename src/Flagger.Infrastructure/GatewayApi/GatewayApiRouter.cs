@@ -98,6 +98,12 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
     }
 
     /// <summary>
+    /// Nothing to put back (Flagger's Gateway API <c>Finalize</c> is a no-op, spec §4.11): the generated
+    /// HTTPRoute is owned by the Canary, so Kubernetes garbage-collects it with the Canary.
+    /// </summary>
+    public Task RevertAsync(Canary canary, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
     /// Reads the split and checks that every parent Gateway accepted the current generation (spec §4.9):
     /// until then the previous change is not live, and the tick must not build on it.
     /// </summary>

@@ -12,7 +12,8 @@ namespace Flagger.Infrastructure.Kubernetes;
 
 /// <summary>
 /// The Kubernetes side of a canary through the API server: the Canary and its status, the target and
-/// primary Deployments, their ConfigMap and Secret copies, the generated Services, and the primary HPA.
+/// primary Deployments, their ConfigMap and Secret copies, the generated Services, the primary HPA, and the
+/// finalizer of revertOnDeletion (<see cref="CanaryFinalization"/>).
 /// </summary>
 public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
 {
@@ -167,6 +168,21 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
 
     public Task<IReadOnlyList<CanaryEvent>> ListEventsAsync(Canary canary, CancellationToken cancellationToken) =>
         CanaryEvents.ListAsync(client, canary, cancellationToken);
+
+    public Task AddFinalizerAsync(Canary canary, CancellationToken cancellationToken) =>
+        CanaryFinalization.AddAsync(client, canary, cancellationToken);
+
+    public Task RemoveFinalizerAsync(Canary canary, CanaryStatus? lastStatus, CancellationToken cancellationToken) =>
+        CanaryFinalization.RemoveAsync(client, this, canary, lastStatus, cancellationToken);
+
+    public Task<TerminationObservation> ObserveTerminationAsync(Canary canary, DateTimeOffset now, CancellationToken cancellationToken) =>
+        CanaryFinalization.ObserveAsync(client, canary, now, cancellationToken);
+
+    public Task RestoreTargetAsync(Canary canary, CancellationToken cancellationToken) =>
+        CanaryFinalization.RestoreTargetAsync(client, canary, cancellationToken);
+
+    public Task RevertApexServiceAsync(Canary canary, CancellationToken cancellationToken) =>
+        CanaryFinalization.RevertApexServiceAsync(client, canary, cancellationToken);
 
     /// <summary>The generated Services follow the Canary spec; they are converged when it changed since the last status.</summary>
     internal static bool CanarySpecChanged(Canary canary) =>

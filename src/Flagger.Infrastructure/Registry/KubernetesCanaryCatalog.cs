@@ -236,13 +236,18 @@ public sealed partial class KubernetesCanaryCatalog(
         };
     }
 
-    /// <summary>A push reaches users only through an analysis: never to an invalid Canary, nor before its primary exists.</summary>
+    /// <summary>A push reaches users only through an analysis: never to an invalid Canary, nor before its primary exists, nor once the Canary is being deleted.</summary>
     private static string? Blocked(Canary canary)
     {
         var validation = CanaryValidator.Validate(canary);
         if (!validation.IsValid)
         {
             return $"the Canary is invalid ({string.Join("; ", validation.Errors)}); the push was not deployed";
+        }
+
+        if (CanaryFinalizer.IsBeingDeleted(canary))
+        {
+            return "the Canary is being deleted; the push was not deployed";
         }
 
         return CanaryPhases.IsInitializing(canary.Status?.Phase)

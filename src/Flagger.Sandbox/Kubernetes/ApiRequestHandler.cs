@@ -215,8 +215,9 @@ internal sealed class ApiRequestHandler(
                 var (patched, wasCreated) = store.Patch(resource, scope, name, kind, patch, status);
                 return (wasCreated ? 201 : 200, AtVersion(patched, resource, version));
             case ("DELETE", not null):
-                var deleted = store.Delete(resource, scope, name);
-                return (200, resource.IsCustomResource ? AtVersion(deleted, resource, version) : DeleteStatus(resource, deleted));
+                // An object its finalizers keep is answered as it now is (with its deletionTimestamp), as kube-apiserver does.
+                var (deleted, removed) = store.RequestDeletion(resource, scope, name);
+                return (200, resource.IsCustomResource || !removed ? AtVersion(deleted, resource, version) : DeleteStatus(resource, deleted));
             default:
                 throw ApiError.MethodNotAllowed($"the server does not allow this method on the requested resource ({request.Method} {request.Path})");
         }

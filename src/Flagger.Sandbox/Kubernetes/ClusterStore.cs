@@ -243,6 +243,7 @@ internal sealed class ClusterStore(TimeProvider time)
             metadata["generation"] = 1;
             metadata["resourceVersion"] = NextResourceVersion();
             metadata.Remove("deletionTimestamp");
+            metadata.Remove("deletionGracePeriodSeconds");
             obj = Normalized(obj);
             _objects[key] = obj;
             Record(ChangeType.Added, key, obj, previous: null);
@@ -319,28 +320,47 @@ internal sealed class ClusterStore(TimeProvider time)
         }
     }
 
+    /// <summary>Removes the object whatever its finalizers (seeding, and the test helper).</summary>
     public JsonObject Delete(ApiResource resource, string ns, string name)
     {
         lock (_gate)
         {
             var key = Key(resource, ns, name);
-            if (!_objects.Remove(key, out var removed))
+            var existing = _objects.GetValueOrDefault(key) ?? throw ApiError.NotFound(resource, name);
+            return Remove(key, existing);
+        }
+    }
+
+    /// <summary>
+    /// DELETE as kube-apiserver does it: an object without finalizers is removed at once (<c>Removed</c>); one
+    /// with finalizers gets <c>metadata.deletionTimestamp</c> and <c>deletionGracePeriodSeconds: 0</c> (a write
+    /// of its own, a MODIFIED event) and stays until an update leaves its finalizers empty. Deleting an object
+    /// that is already being deleted changes nothing.
+    /// </summary>
+    public (JsonObject Object, bool Removed) RequestDeletion(ApiResource resource, string ns, string name)
+    {
+        lock (_gate)
+        {
+            var key = Key(resource, ns, name);
+            var existing = _objects.GetValueOrDefault(key) ?? throw ApiError.NotFound(resource, name);
+            if (Finalizers(existing).Count == 0)
             {
-                throw ApiError.NotFound(resource, name);
+                return (Remove(key, existing), true);
             }
 
-            // As with etcd, the deletion is a revision of its own, and the deleted object is shown at it.
-            var previous = removed;
-            removed = removed.DeepClone().AsObject();
-            removed["metadata"]!["resourceVersion"] = NextResourceVersion();
-            Record(ChangeType.Deleted, key, removed, previous);
-
-            foreach (var controller in _controllers)
+            if (existing["metadata"]?["deletionTimestamp"] is not null)
             {
-                controller.Forget(key);
+                return (existing.DeepClone().AsObject(), false);
             }
 
-            return removed.DeepClone().AsObject();
+            var marked = existing.DeepClone().AsObject();
+            marked["metadata"]!["deletionTimestamp"] = Timestamp(time.GetUtcNow());
+            marked["metadata"]!["deletionGracePeriodSeconds"] = 0;
+            marked["metadata"]!["resourceVersion"] = NextResourceVersion();
+            marked = Normalized(marked);
+            _objects[key] = marked;
+            Record(ChangeType.Modified, key, marked, existing);
+            return (marked.DeepClone().AsObject(), false);
         }
     }
 
@@ -432,7 +452,8 @@ internal sealed class ClusterStore(TimeProvider time)
         var oldMetadata = existing["metadata"]!.AsObject();
         var metadata = candidate["metadata"] as JsonObject ?? [];
         candidate["metadata"] = metadata;
-        foreach (var immutable in new[] { "name", "namespace", "uid", "creationTimestamp", "generation", "resourceVersion" })
+        // deletionTimestamp and its grace period are set by DELETE only: a client can neither set nor clear them.
+        foreach (var immutable in new[] { "name", "namespace", "uid", "creationTimestamp", "generation", "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds" })
         {
             metadata.Remove(immutable);
             if (oldMetadata[immutable] is { } value)
@@ -446,6 +467,23 @@ internal sealed class ClusterStore(TimeProvider time)
         if (JsonNode.DeepEquals(existing, candidate))
         {
             return candidate;
+        }
+
+        if (oldMetadata["deletionTimestamp"] is not null)
+        {
+            var added = Finalizers(candidate).Except(Finalizers(existing)).ToList();
+            if (added.Count > 0)
+            {
+                throw ApiError.Invalid(resource, key.Name,
+                    "metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"
+                    + string.Join(", ", added.Select(f => $"\"{f}\"")) + "}");
+            }
+
+            if (Finalizers(candidate).Count == 0)
+            {
+                // kube-apiserver does not write such an update: it deletes the object as it was stored.
+                return Remove(key, existing);
+            }
         }
 
         var specChanged = !JsonNode.DeepEquals(existing["spec"], candidate["spec"]);
@@ -467,6 +505,24 @@ internal sealed class ClusterStore(TimeProvider time)
         }
 
         return candidate.DeepClone().AsObject();
+    }
+
+    private static List<string> Finalizers(JsonObject obj) =>
+        (obj["metadata"]?["finalizers"] as JsonArray ?? []).Select(f => f?.GetValue<string>() ?? "").ToList();
+
+    /// <summary>The deletion itself: as with etcd, a revision of its own, and the deleted object is shown at it.</summary>
+    private JsonObject Remove(ObjectKey key, JsonObject existing)
+    {
+        _objects.Remove(key);
+        var removed = existing.DeepClone().AsObject();
+        removed["metadata"]!["resourceVersion"] = NextResourceVersion();
+        Record(ChangeType.Deleted, key, removed, existing);
+        foreach (var controller in _controllers)
+        {
+            controller.Forget(key);
+        }
+
+        return removed.DeepClone().AsObject();
     }
 
     /// <summary>Stored as if parsed from the wire, so readers can take numbers as int or long alike.</summary>

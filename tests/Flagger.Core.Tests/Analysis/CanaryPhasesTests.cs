@@ -14,6 +14,7 @@ public class CanaryPhasesTests
     [InlineData(CanaryPhase.WaitingPromotion, true)]
     [InlineData(CanaryPhase.Promoting, true)]
     [InlineData(CanaryPhase.Finalising, true)]
+    [InlineData(CanaryPhase.Terminating, true)]
     [InlineData(CanaryPhase.Initialized, false)]
     [InlineData(CanaryPhase.Succeeded, false)]
     [InlineData(CanaryPhase.Failed, false)]

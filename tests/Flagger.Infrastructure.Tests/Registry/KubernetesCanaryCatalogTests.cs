@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Infrastructure.Registry;
@@ -101,6 +102,19 @@ public sealed class KubernetesCanaryCatalogTests
 
         Assert.Equal(blocked, target.Blocked is not null);
         Assert.True(!blocked || target.Blocked!.Contains("not initialised", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ListAsync_CanaryBeingDeleted_IsBlocked()
+    {
+        var api = new StubApi();
+        api.Canary(Flagger.Testing.Canaries.Podinfo.Canary().WithStatus(new CanaryStatus { Phase = CanaryPhase.Succeeded })
+            .With(c => (c.Metadata.Finalizers, c.Metadata.DeletionTimestamp) = ([CanaryFinalizer.Name], DateTime.UtcNow)).Build());
+        api.Deployment("test", "podinfo", "41", Image);
+
+        var target = Assert.Single(await Catalog(api).ListAsync(CancellationToken.None));
+
+        Assert.Equal("the Canary is being deleted; the push was not deployed", target.Blocked);
     }
 
     [Fact]

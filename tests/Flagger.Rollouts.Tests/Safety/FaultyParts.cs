@@ -145,11 +145,29 @@ internal sealed class FaultyParts(InMemoryWorld world, InMemoryRolloutStore stor
     public Task<IReadOnlyList<CanaryEvent>> ListEventsAsync(Canary canary, CancellationToken cancellationToken) =>
         Call(FaultPart.ApiServer, () => world.ListEventsAsync(canary, cancellationToken));
 
+    public Task AddFinalizerAsync(Canary canary, CancellationToken cancellationToken) =>
+        Call(FaultPart.ApiServer, () => world.AddFinalizerAsync(canary, cancellationToken));
+
+    public Task RemoveFinalizerAsync(Canary canary, CanaryStatus? lastStatus, CancellationToken cancellationToken) =>
+        Call(FaultPart.ApiServer, () => world.RemoveFinalizerAsync(canary, lastStatus, cancellationToken));
+
+    public Task<TerminationObservation> ObserveTerminationAsync(Canary canary, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Call(FaultPart.ApiServer, () => world.ObserveTerminationAsync(canary, now, cancellationToken));
+
+    public Task RestoreTargetAsync(Canary canary, CancellationToken cancellationToken) =>
+        Call(FaultPart.ApiServer, () => world.RestoreTargetAsync(canary, cancellationToken));
+
+    public Task RevertApexServiceAsync(Canary canary, CancellationToken cancellationToken) =>
+        Call(FaultPart.ApiServer, () => world.RevertApexServiceAsync(canary, cancellationToken));
+
     public Task<RouteObservation> SyncAsync(Canary canary, CancellationToken cancellationToken) =>
         Call(FaultPart.ApiServer, () => world.SyncAsync(canary, cancellationToken));
 
     public Task SetRoutesAsync(Canary canary, SetRoutes weights, string? observedVersion, CancellationToken cancellationToken) =>
         Call(FaultPart.ApiServer, () => world.SetRoutesAsync(canary, weights, observedVersion, cancellationToken));
+
+    public Task RevertAsync(Canary canary, CancellationToken cancellationToken) =>
+        Call(FaultPart.ApiServer, () => world.RevertAsync(canary, cancellationToken));
 
     public Task<MetricMeasurement> MeasureAsync(Canary canary, CanaryMetric metric, CancellationToken cancellationToken) =>
         Fails(FaultPart.Prometheus)

@@ -193,6 +193,27 @@ public sealed class WatchTests(FakeApiServerFixture fixture)
         Assert.Equal("true", end.Object["metadata"]!["annotations"]!["k8s.io/initial-events-end"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Watch_DeletingAnObjectWithAFinalizer_IsModifiedWithDeletionTimestampThenDeletedWhenTheFinalizerGoes()
+    {
+        var kept = Objects.ConfigMap(_ns, "settings");
+        kept.Metadata.Finalizers = ["example.com/keep"];
+        var settings = _server.Seed(kept);
+        using var client = _server.CreateClient();
+        await using var watch = await Watch($"/api/v1/namespaces/{_ns}/configmaps?watch=true&resourceVersion={settings.Metadata.ResourceVersion}");
+
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("settings", _ns);
+        var marked = await watch.NextAsync();
+        await client.CoreV1.PatchNamespacedConfigMapAsync(
+            new V1Patch("""{"metadata":{"finalizers":[]}}""", V1Patch.PatchType.MergePatch), "settings", _ns);
+        var deleted = await watch.NextAsync();
+
+        Assert.Equal("MODIFIED", marked.Type);
+        Assert.NotNull(marked.Object["metadata"]!["deletionTimestamp"]);
+        Assert.Equal("DELETED", deleted.Type);
+        Assert.True(long.Parse(deleted.ResourceVersion!) > long.Parse(marked.ResourceVersion!));
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(s_patience);

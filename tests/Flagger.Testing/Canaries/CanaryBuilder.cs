@@ -91,6 +91,8 @@ public sealed class CanaryBuilder
 
     public CanaryBuilder WithSuspend(bool suspend = true) => With(c => c.Spec.Suspend = suspend);
 
+    public CanaryBuilder WithRevertOnDeletion(bool revert = true) => With(c => c.Spec.RevertOnDeletion = revert);
+
     public CanaryBuilder WithProgressDeadlineSeconds(int? seconds) => With(c => c.Spec.ProgressDeadlineSeconds = seconds);
 
     /// <summary>

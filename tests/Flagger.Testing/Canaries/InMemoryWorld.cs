@@ -158,7 +158,83 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
     // ICanaryCluster
 
     public Task<Canary?> GetCanaryAsync(string @namespace, string name, CancellationToken cancellationToken) =>
-        Task.FromResult(Canary.Metadata.NamespaceProperty == @namespace && Canary.Metadata.Name == name ? Canary : null);
+        Task.FromResult(!Deleted && Canary.Metadata.NamespaceProperty == @namespace && Canary.Metadata.Name == name ? Canary : null);
+
+    /// <summary>The Canary is gone (deleted without finalizers, or its last finalizer removed after a deletion).</summary>
+    public bool Deleted { get; private set; }
+
+    /// <summary>As the API server does it: a Canary with finalizers gets a deletionTimestamp, one without is gone.</summary>
+    public void Delete()
+    {
+        if (Canary.Metadata.Finalizers is { Count: > 0 })
+        {
+            Canary.Metadata.DeletionTimestamp ??= Now.UtcDateTime;
+        }
+        else
+        {
+            Deleted = true;
+        }
+    }
+
+    /// <summary>How often the user-created apex Service was pointed back at the target, and the router reverted.</summary>
+    public int ApexReverts { get; private set; }
+
+    public int RouteReverts { get; private set; }
+
+    public Task AddFinalizerAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        Canary.Metadata.Finalizers = [.. Canary.Metadata.Finalizers ?? [], CanaryFinalizer.Name];
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveFinalizerAsync(Canary canary, CanaryStatus? lastStatus, CancellationToken cancellationToken)
+    {
+        if (Deleted)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (lastStatus is not null)
+        {
+            Canary.Status = lastStatus;
+            StatusWrites.Add(lastStatus);
+        }
+
+        Canary.Metadata.Finalizers = [.. (Canary.Metadata.Finalizers ?? []).Where(f => f != CanaryFinalizer.Name)];
+        Deleted = Canary.Metadata.DeletionTimestamp is not null && Canary.Metadata.Finalizers.Count == 0;
+        return Task.CompletedTask;
+    }
+
+    public Task<TerminationObservation> ObserveTerminationAsync(Canary canary, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (TargetProblem is not null)
+        {
+            return Task.FromResult(TerminationObservation.TargetMissing);
+        }
+
+        Settle(Target);
+        return Task.FromResult(new TerminationObservation(true, Target.Replicas == RestoredReplicas, Target.Readiness));
+    }
+
+    public Task RestoreTargetAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        if (Target.Replicas != RestoredReplicas)
+        {
+            Target.Replicas = RestoredReplicas;
+            StartRollout(Target);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RevertApexServiceAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        ApexReverts++;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The primary's replicas, or (no primary) the target's own, at least 1.</summary>
+    private int RestoredReplicas => Primary?.Replicas ?? Math.Max(1, Target.Replicas);
 
     /// <summary>When set, the target cannot be used (a missing Deployment, say): the observation reports this problem.</summary>
     public string? TargetProblem { get; set; }
@@ -260,6 +336,12 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
 
         (PrimaryWeight, CanaryWeight, Mirrored) = (weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored);
         RouteHistory.Add((PrimaryWeight, CanaryWeight, Mirrored));
+        return Task.CompletedTask;
+    }
+
+    public Task RevertAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        RouteReverts++;
         return Task.CompletedTask;
     }
 
