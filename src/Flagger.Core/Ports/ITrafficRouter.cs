@@ -14,4 +14,11 @@ public interface ITrafficRouter
 
     /// <param name="observedVersion">The route version the decision was made on: a write against any other version must not land blindly.</param>
     Task SetRoutesAsync(Canary canary, SetRoutes weights, string? observedVersion, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// On Canary deletion: gives back what the router changed that outlives the Canary. Nothing for the
+    /// generated route (garbage-collected with the Canary); a user's route (<c>spec.routeRef</c>) is restored
+    /// to what the user wrote.
+    /// </summary>
+    Task RevertAsync(Canary canary, CancellationToken cancellationToken);
 }

@@ -151,6 +151,9 @@ internal sealed class FaultyParts(InMemoryWorld world, InMemoryRolloutStore stor
     public Task SetRoutesAsync(Canary canary, SetRoutes weights, string? observedVersion, CancellationToken cancellationToken) =>
         Call(FaultPart.ApiServer, () => world.SetRoutesAsync(canary, weights, observedVersion, cancellationToken));
 
+    public Task RevertAsync(Canary canary, CancellationToken cancellationToken) =>
+        Call(FaultPart.ApiServer, () => world.RevertAsync(canary, cancellationToken));
+
     public Task<MetricMeasurement> MeasureAsync(Canary canary, CanaryMetric metric, CancellationToken cancellationToken) =>
         Fails(FaultPart.Prometheus)
             ? Task.FromResult(MetricMeasurement.Failure("Prometheus at http://prometheus:9090 is unreachable: Connection refused (injected)"))

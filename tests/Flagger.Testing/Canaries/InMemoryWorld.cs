@@ -263,6 +263,9 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
         return Task.CompletedTask;
     }
 
+    /// <summary>The in-memory route is the generated one: nothing outlives the Canary.</summary>
+    public Task RevertAsync(Canary canary, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Puts traffic where a test wants it, as a user editing the HTTPRoute would.</summary>
     public void SetWeights(int primary, int canary) => (PrimaryWeight, CanaryWeight) = (primary, canary);
 
