@@ -231,7 +231,8 @@ public static class CanaryValidator
 
     /// <summary>
     /// <c>spec.routeRef</c> (APISIX's field in Flagger) names an HTTPRoute or GRPCRoute of the user's own to
-    /// attach to instead of generating one. With <c>service.gatewayRefs</c> as well it is an error, not a
+    /// attach to instead of generating one. Beside <c>service.gatewayRefs</c> an APISIX reference stays the
+    /// warning it always was (Flagger manifests keep loading), but a Gateway API route is an error, not a
     /// silent choice: either way one of the two routes the user meant would not carry the canary's traffic.
     /// </summary>
     private static void ValidateRouteRef(CanarySpec spec, Problems problems)
@@ -241,9 +242,18 @@ public static class CanaryValidator
             return;
         }
 
+        var generated = spec.Service.GatewayRefs is { Count: > 0 };
         if (route.Kind is not (RouteRefKinds.HttpRoute or RouteRefKinds.GrpcRoute))
         {
-            problems.Error("spec.routeRef.kind", $"{(string.IsNullOrEmpty(route.Kind) ? "(empty)" : route.Kind)} is not supported; only HTTPRoute or GRPCRoute (gateway.networking.k8s.io) of your own can be attached to");
+            if (generated)
+            {
+                problems.Warning("spec.routeRef", IgnoredBy("APISIX"));
+            }
+            else
+            {
+                problems.Error("spec.routeRef.kind", $"{(string.IsNullOrEmpty(route.Kind) ? "(empty)" : route.Kind)} is not supported; only an HTTPRoute or GRPCRoute (gateway.networking.k8s.io) of your own can be attached to");
+            }
+
             return;
         }
 
@@ -257,7 +267,7 @@ public static class CanaryValidator
             problems.Error("spec.routeRef.apiVersion", $"{route.ApiVersion} is not supported; the route must be gateway.networking.k8s.io (its version follows spec.provider)");
         }
 
-        if (spec.Service.GatewayRefs is { Count: > 0 })
+        if (generated)
         {
             problems.Error("spec.routeRef", "cannot be used with spec.service.gatewayRefs: set gatewayRefs for a route Flagger generates and owns, or routeRef to attach to a route of your own");
             return;

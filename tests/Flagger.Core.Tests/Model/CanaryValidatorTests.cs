@@ -82,6 +82,13 @@ public class CanaryValidatorTests
         ["alert severity"] = (b => b.WithAlert("a", "critical", "slack"), "spec.analysis.alerts[0].severity", "info, warn or error"),
         ["alert provider"] = (b => b.WithAlert("a", "info", ""), "spec.analysis.alerts[0].providerRef.name", "required"),
         ["alert name"] = (b => b.WithAlert("", "info", "slack"), "spec.analysis.alerts[0].name", "required"),
+        ["routeRef APISIX without gatewayRefs"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = new LocalObjectReference { ApiVersion = "apisix.apache.org/v2", Kind = "ApisixRoute", Name = "podinfo" }), "spec.routeRef.kind", "ApisixRoute is not supported"),
+        ["routeRef kind missing"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = new LocalObjectReference { Name = "podinfo" }), "spec.routeRef.kind", "(empty) is not supported"),
+        ["routeRef with gatewayRefs"] = (b => b.WithSpec(s => s.RouteRef = UserRoute("HTTPRoute")), "spec.routeRef", "cannot be used with spec.service.gatewayRefs"),
+        ["routeRef name"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = new LocalObjectReference { Kind = "HTTPRoute" }), "spec.routeRef.name", "required"),
+        ["routeRef apiVersion"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = new LocalObjectReference { ApiVersion = "networking.istio.io/v1", Kind = "HTTPRoute", Name = "shop" }), "spec.routeRef.apiVersion", "must be gateway.networking.k8s.io"),
+        ["routeRef session affinity"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = UserRoute("HTTPRoute")).WithSessionAffinity("c"), "spec.analysis.sessionAffinity", "not supported with spec.routeRef"),
+        ["GRPCRoute query match"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = UserRoute("GRPCRoute")).WithIterations(5).WithMatch(new HttpMatchRequest { QueryParams = new Dictionary<string, StringMatch> { ["canary"] = new() { Exact = "1" } } }), "spec.analysis.match[0].queryParams", "GRPCRoute cannot match query parameters"),
     };
 
     private static readonly Dictionary<string, (Func<CanaryBuilder, CanaryBuilder> Arrange, string Field, string Says)> s_warnings = new()
@@ -95,6 +102,8 @@ public class CanaryValidatorTests
         ["service.backends"] = (b => b.WithService(s => s.Backends = ["backend.test"]), "spec.service.backends", "App Mesh only"),
         ["ingressRef"] = (b => b.WithSpec(s => s.IngressRef = new LocalObjectReference { Name = "podinfo" }), "spec.ingressRef", "NGINX only"),
         ["routeRef"] = (b => b.WithSpec(s => s.RouteRef = new LocalObjectReference { Name = "podinfo" }), "spec.routeRef", "APISIX only"),
+        ["routeRef ignores hosts"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = UserRoute("HTTPRoute")).WithService(s => s.Hosts = ["shop.example.com"]), "spec.service.hosts", "ignored with spec.routeRef"),
+        ["routeRef ignores timeout"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = UserRoute("HTTPRoute")).WithService(s => s.Timeout = "10s"), "spec.service.timeout", "ignored with spec.routeRef"),
         ["upstreamRef"] = (b => b.WithSpec(s => s.UpstreamRef = new CrossNamespaceObjectReference { Name = "podinfo" }), "spec.upstreamRef", "Gloo only"),
         ["mirrorWeight"] = (b => b.WithIterations(10).WithMirror().WithAnalysis(a => a.MirrorWeight = 50), "spec.analysis.mirrorWeight", "ignored by Gateway API"),
         ["corsPolicy.allowOrigins"] = (b => b.WithService(s => s.CorsPolicy = new CorsPolicy { AllowOrigins = [new StringMatch { Regex = ".*" }] }), "spec.service.corsPolicy.allowOrigins", "use allowOrigin"),
@@ -114,6 +123,8 @@ public class CanaryValidatorTests
     };
 
     public static TheoryData<string> ErrorCases => new(s_errors.Keys);
+
+    private static LocalObjectReference UserRoute(string kind) => new() { ApiVersion = "gateway.networking.k8s.io/v1", Kind = kind, Name = "shop" };
 
     public static TheoryData<string> WarningCases => new(s_warnings.Keys);
 
@@ -162,6 +173,18 @@ public class CanaryValidatorTests
     public void Validate_GatewayApiProvider_IsValid(string? provider)
     {
         Assert.Empty(CanaryValidator.Validate(new CanaryBuilder().WithProvider(provider).Build()).All);
+    }
+
+    [Theory]
+    [InlineData("HTTPRoute", "gatewayapi:v1")]
+    [InlineData("HTTPRoute", "gatewayapi:v1beta1")]
+    [InlineData("GRPCRoute", "gatewayapi:v1")]
+    public void Validate_RouteRefToAUsersRouteWithoutGatewayRefs_IsValidWithoutProblems(string kind, string provider)
+    {
+        var canary = new CanaryBuilder().WithProvider(provider).WithoutGatewayRefs().WithService(s => s.Hosts = null)
+            .WithSpec(s => s.RouteRef = UserRoute(kind)).Build();
+
+        Assert.Empty(CanaryValidator.Validate(canary).All);
     }
 
     public static TheoryData<string?> WebhookTypes => new(WebhookType.All.Append(null).Append(""));
