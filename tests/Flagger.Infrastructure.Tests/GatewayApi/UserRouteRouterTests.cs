@@ -163,16 +163,19 @@ public sealed class UserRouteRouterTests(FakeApiServerFixture fixture)
     }
 
     [Fact]
-    public async Task SyncAsync_AttachedRoute_ReadsTheSplitOnceTheGatewayAcceptedIt()
+    public async Task SyncAsync_AttachedRoute_ReadsTheSplitWithoutWritingOnceTheGatewayAcceptedIt()
     {
         _server.Seed(UserHttpRoute());
         var canary = Podinfo();
         var router = Router();
         await router.SetRoutesAsync(canary, new SetRoutes(70, 30), null, CancellationToken.None);
+        int Writes() => _server.Requests.CountWhere(r => r.IsWrite && r.Path.EndsWith($"/namespaces/{_ns}/httproutes/shop", StringComparison.Ordinal));
+        var writes = Writes();
 
         var observation = await router.SyncAsync(canary, CancellationToken.None);
 
         Assert.Equal((true, 70, 30, false), (observation.IsReady, observation.PrimaryWeight, observation.CanaryWeight, observation.Mirrored));
+        Assert.Equal(writes, Writes());
         Assert.Equal((string?)Live()["metadata"]!["resourceVersion"], observation.Version);
     }
 
