@@ -35,6 +35,7 @@ public static partial class CanaryValidator
         ValidateTarget(spec, problems);
         ValidateService(spec, problems);
         ValidateIgnoredTopLevel(spec, problems);
+        ValidateRouteRef(spec, problems);
 
         if (spec.Analysis is null && spec.CanaryAnalysis is null)
         {
@@ -127,7 +128,10 @@ public static partial class CanaryValidator
 
         if (service.GatewayRefs is not { Count: > 0 })
         {
-            problems.Error($"{Path}.gatewayRefs", "at least one Gateway reference is required for Gateway API");
+            if (spec.RouteRef is null)
+            {
+                problems.Error($"{Path}.gatewayRefs", "at least one Gateway reference is required for Gateway API (or spec.routeRef to attach to a route of your own)");
+            }
         }
         else
         {
@@ -227,6 +231,87 @@ public static partial class CanaryValidator
         }
     }
 
+    /// <summary>
+    /// <c>spec.routeRef</c> (APISIX's field in Flagger) names an HTTPRoute or GRPCRoute of the user's own to
+    /// attach to instead of generating one. Beside <c>service.gatewayRefs</c> an APISIX reference stays the
+    /// warning it always was (Flagger manifests keep loading), but a Gateway API route is an error, not a
+    /// silent choice: either way one of the two routes the user meant would not carry the canary's traffic.
+    /// </summary>
+    private static void ValidateRouteRef(CanarySpec spec, Problems problems)
+    {
+        if (spec.RouteRef is not { } route)
+        {
+            return;
+        }
+
+        var generated = spec.Service.GatewayRefs is { Count: > 0 };
+        if (route.Kind is not (RouteRefKinds.HttpRoute or RouteRefKinds.GrpcRoute))
+        {
+            if (generated)
+            {
+                problems.Warning("spec.routeRef", IgnoredBy("APISIX"));
+            }
+            else
+            {
+                problems.Error("spec.routeRef.kind", $"{(string.IsNullOrEmpty(route.Kind) ? "(empty)" : route.Kind)} is not supported; only an HTTPRoute or GRPCRoute (gateway.networking.k8s.io) of your own can be attached to");
+            }
+
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(route.Name))
+        {
+            problems.Error("spec.routeRef.name", "is required");
+        }
+
+        if (!string.IsNullOrEmpty(route.ApiVersion) && !route.ApiVersion.StartsWith("gateway.networking.k8s.io/", StringComparison.Ordinal))
+        {
+            problems.Error("spec.routeRef.apiVersion", $"{route.ApiVersion} is not supported; the route must be gateway.networking.k8s.io (its version follows spec.provider)");
+        }
+
+        if (generated)
+        {
+            problems.Error("spec.routeRef", "cannot be used with spec.service.gatewayRefs: set gatewayRefs for a route Flagger generates and owns, or routeRef to attach to a route of your own");
+            return;
+        }
+
+        var analysis = spec.Analysis ?? spec.CanaryAnalysis;
+        if (analysis?.SessionAffinity is not null)
+        {
+            problems.Error($"{(spec.Analysis is not null ? "spec.analysis" : "spec.canaryAnalysis")}.sessionAffinity", "is not supported with spec.routeRef (a route of your own); use spec.service.gatewayRefs");
+        }
+
+        var service = spec.Service;
+        const string Ignored = "is ignored with spec.routeRef: the route of your own keeps what you wrote in it";
+        string?[] set =
+        [
+            service.Hosts is { Count: > 0 } ? "hosts" : null,
+            service.Match is { Count: > 0 } ? "match" : null,
+            service.Headers is not null ? "headers" : null,
+            service.Rewrite is not null ? "rewrite" : null,
+            string.IsNullOrEmpty(service.Timeout) ? null : "timeout",
+            string.IsNullOrEmpty(service.BackendTimeout) ? null : "backendTimeout",
+            service.CorsPolicy is not null ? "corsPolicy" : null,
+            service.Mirror is { Count: > 0 } ? "mirror" : null,
+        ];
+        foreach (var field in set.OfType<string>())
+        {
+            problems.Warning($"spec.service.{field}", Ignored);
+        }
+
+        if (route.Kind == RouteRefKinds.GrpcRoute)
+        {
+            var matches = analysis?.Match ?? [];
+            for (var i = 0; i < matches.Count; i++)
+            {
+                if (matches[i].QueryParams is { Count: > 0 })
+                {
+                    problems.Error($"{(spec.Analysis is not null ? "spec.analysis" : "spec.canaryAnalysis")}.match[{i}].queryParams", "a GRPCRoute cannot match query parameters; use headers");
+                }
+            }
+        }
+    }
+
     private static void ValidateIgnoredTopLevel(CanarySpec spec, Problems problems)
     {
         if (spec.IngressRef is not null)
@@ -234,10 +319,6 @@ public static partial class CanaryValidator
             problems.Warning("spec.ingressRef", IgnoredBy("NGINX"));
         }
 
-        if (spec.RouteRef is not null)
-        {
-            problems.Warning("spec.routeRef", IgnoredBy("APISIX"));
-        }
 
         if (spec.UpstreamRef is not null)
         {

@@ -16,9 +16,9 @@ public interface ITrafficRouter
     Task SetRoutesAsync(Canary canary, SetRoutes weights, string? observedVersion, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Finalizing a deleted Canary with revertOnDeletion (spec §2.12, Flagger's router <c>Finalize</c>): puts back
-    /// what the router changed in objects the Canary does not own. Objects it generated and owns (the HTTPRoute
-    /// of <c>spec.service</c>) are garbage-collected with the Canary and are left alone.
+    /// Finalizing a deleted Canary (spec §2.12, Flagger's router <c>Finalize</c>): gives back what the router
+    /// changed that outlives the Canary. Nothing for the generated route (owned by the Canary and
+    /// garbage-collected with it); a user's route (<c>spec.routeRef</c>) is restored to what the user wrote.
     /// </summary>
     Task RevertAsync(Canary canary, CancellationToken cancellationToken);
 }

@@ -14,14 +14,22 @@ namespace Flagger.Infrastructure.GatewayApi;
 /// <summary>
 /// Splits traffic with a Gateway API HTTPRoute (or, opted in per Canary, a GRPCRoute: <see cref="GatewayRoute"/>)
 /// named after the apex Service (spec §4). The route is the source of truth for the split: it is read back
-/// every tick, and written only with its resourceVersion.
+/// every tick, and written only with its resourceVersion. A Canary that names a route of the user's own
+/// instead (<see cref="UserRoute"/>) is routed by <see cref="UserRouteRouter"/>.
 /// </summary>
 public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
 {
     private const string FluxPrefix = "toolkit.fluxcd.io";
 
+    private readonly UserRouteRouter _userRoutes = new(client);
+
     public async Task<RouteObservation> SyncAsync(Canary canary, CancellationToken cancellationToken)
     {
+        if (UserRoute.Of(canary) is { } userRoute)
+        {
+            return await _userRoutes.SyncAsync(canary, userRoute, cancellationToken);
+        }
+
         var version = GatewayApiVersion.ForProvider(canary.Spec.Provider);
         var kind = GatewayRoute.For(canary);
         JsonObject? route = null;
@@ -57,6 +65,12 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
     /// </summary>
     public async Task SetRoutesAsync(Canary canary, SetRoutes weights, string? observedVersion, CancellationToken cancellationToken)
     {
+        if (UserRoute.Of(canary) is { } userRoute)
+        {
+            await _userRoutes.SetRoutesAsync(canary, userRoute, weights, cancellationToken);
+            return;
+        }
+
         var version = GatewayApiVersion.ForProvider(canary.Spec.Provider);
         var kind = GatewayRoute.For(canary);
         if (observedVersion is not null)
@@ -98,16 +112,29 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
     }
 
     /// <summary>
-    /// Nothing to put back (Flagger's Gateway API <c>Finalize</c> is a no-op, spec §4.11): the generated
-    /// HTTPRoute is owned by the Canary, so Kubernetes garbage-collects it with the Canary.
+    /// Nothing to put back for the generated route (Flagger's Gateway API <c>Finalize</c> is a no-op, spec §4.11):
+    /// it is owned by the Canary and garbage-collected with it. A user's route gets back what the user wrote.
     /// </summary>
-    public Task RevertAsync(Canary canary, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task RevertAsync(Canary canary, CancellationToken cancellationToken) =>
+        UserRoute.Of(canary) is { } userRoute ? _userRoutes.RevertAsync(canary, userRoute, cancellationToken) : Task.CompletedTask;
 
     /// <summary>
     /// Reads the split and checks that every parent Gateway accepted the current generation (spec §4.9):
     /// until then the previous change is not live, and the tick must not build on it.
     /// </summary>
     internal static RouteObservation Observe(Canary canary, JsonObject route)
+    {
+        if (NotAcceptedReason(route, RouteKind.Of(canary).Kind) is { } reason)
+        {
+            return RouteObservation.NotReady(reason);
+        }
+
+        var split = RouteSplit.Read(route, WorkloadNames.ServiceName(canary));
+        return RouteObservation.Ready(split.PrimaryWeight, split.CanaryWeight, split.Mirrored) with { Version = (string?)route["metadata"]?["resourceVersion"] };
+    }
+
+    /// <summary>Why the route's current generation is not live yet (a parent has not accepted it), or null when it is.</summary>
+    internal static string? NotAcceptedReason(JsonObject route, string kind)
     {
         var name = $"{route["metadata"]?["name"]}.{route["metadata"]?["namespace"]}";
         var generation = route["metadata"]?["generation"]?.GetValue<long>() ?? 0;
@@ -122,13 +149,12 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
                 {
                     var parentName = $"{parentRef?["namespace"] ?? route["metadata"]?["namespace"]}/{parentRef?["name"]}";
                     var reason = (string?)accepted?["status"] == "True" ? $"observed generation {observed} < {generation}" : (string?)accepted?["reason"] ?? "not accepted";
-                    return RouteObservation.NotReady($"{RouteKind.Of(canary).Kind} {name} parent {parentName} is not ready: {reason}");
+                    return $"{kind} {name} parent {parentName} is not ready: {reason}";
                 }
             }
         }
 
-        var split = RouteSplit.Read(route, WorkloadNames.ServiceName(canary));
-        return RouteObservation.Ready(split.PrimaryWeight, split.CanaryWeight, split.Mirrored) with { Version = (string?)route["metadata"]?["resourceVersion"] };
+        return null;
     }
 
     private async Task<JsonObject?> ReadAsync(Canary canary, GatewayApiVersion version, GatewayRoute kind, CancellationToken cancellationToken)

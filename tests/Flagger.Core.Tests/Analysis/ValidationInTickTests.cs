@@ -26,6 +26,32 @@ public sealed class ValidationInTickTests
     }
 
     [Fact]
+    public async Task RouteRefBesideGatewayRefs_CreatesNothingAndNamesRouteRef()
+    {
+        var world = Podinfo.World(Podinfo.Canary().WithSpec(s => s.RouteRef = new LocalObjectReference { ApiVersion = "gateway.networking.k8s.io/v1", Kind = "HTTPRoute", Name = "shop" }));
+
+        await world.TicksAsync(2);
+
+        Assert.Null(world.Primary);
+        Assert.False(world.RouteExists);
+        var condition = Assert.Single(world.Status.Conditions!, c => c.Type == ValidatedCondition.Type);
+        Assert.Equal(("False", "InvalidSpec"), (condition.Status, condition.Reason));
+        Assert.Contains("spec.routeRef: cannot be used with spec.service.gatewayRefs", condition.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RouteRefToAUsersHttpRoute_WithoutGatewayRefs_Initializes()
+    {
+        var world = Podinfo.World(Podinfo.Canary().WithoutGatewayRefs()
+            .WithSpec(s => s.RouteRef = new LocalObjectReference { ApiVersion = "gateway.networking.k8s.io/v1", Kind = "HTTPRoute", Name = "shop" }));
+
+        await world.TicksAsync(3);
+
+        Assert.Equal(CanaryPhase.Initialized, world.Phase);
+        Assert.Equal("True", world.Status.Conditions!.Single(c => c.Type == ValidatedCondition.Type).Status);
+    }
+
+    [Fact]
     public async Task MissingTarget_GetsATargetUsableConditionAndAnEventNamingIt_ThenTrueOnceItExists()
     {
         var world = Podinfo.World(Podinfo.Canary());

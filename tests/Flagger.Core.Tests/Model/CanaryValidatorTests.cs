@@ -103,6 +103,13 @@ public class CanaryValidatorTests
         ["grpc timeout"] = (b => Grpc(b).WithService(s => s.Timeout = "10s"), "spec.service.timeout", "no timeouts"),
         ["grpc backendTimeout"] = (b => Grpc(b).WithService(s => s.BackendTimeout = "5s"), "spec.service.backendTimeout", "no timeouts"),
         ["grpc sessionAffinity"] = (b => Grpc(b).WithSessionAffinity("flagger-cookie"), "spec.analysis.sessionAffinity", "gRPC clients do not keep"),
+        ["routeRef APISIX without gatewayRefs"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = new LocalObjectReference { ApiVersion = "apisix.apache.org/v2", Kind = "ApisixRoute", Name = "podinfo" }), "spec.routeRef.kind", "ApisixRoute is not supported"),
+        ["routeRef kind missing"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = new LocalObjectReference { Name = "podinfo" }), "spec.routeRef.kind", "(empty) is not supported"),
+        ["routeRef with gatewayRefs"] = (b => b.WithSpec(s => s.RouteRef = UserRoute("HTTPRoute")), "spec.routeRef", "cannot be used with spec.service.gatewayRefs"),
+        ["routeRef name"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = new LocalObjectReference { Kind = "HTTPRoute" }), "spec.routeRef.name", "required"),
+        ["routeRef apiVersion"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = new LocalObjectReference { ApiVersion = "networking.istio.io/v1", Kind = "HTTPRoute", Name = "shop" }), "spec.routeRef.apiVersion", "must be gateway.networking.k8s.io"),
+        ["routeRef session affinity"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = UserRoute("HTTPRoute")).WithSessionAffinity("c"), "spec.analysis.sessionAffinity", "not supported with spec.routeRef"),
+        ["GRPCRoute query match"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = UserRoute("GRPCRoute")).WithIterations(5).WithMatch(new HttpMatchRequest { QueryParams = new Dictionary<string, StringMatch> { ["canary"] = new() { Exact = "1" } } }), "spec.analysis.match[0].queryParams", "GRPCRoute cannot match query parameters"),
     };
 
     private const string RouteKindField = "metadata.annotations[flagger-functions.io/route-kind]";
@@ -120,6 +127,8 @@ public class CanaryValidatorTests
         ["service.backends"] = (b => b.WithService(s => s.Backends = ["backend.test"]), "spec.service.backends", "App Mesh only"),
         ["ingressRef"] = (b => b.WithSpec(s => s.IngressRef = new LocalObjectReference { Name = "podinfo" }), "spec.ingressRef", "NGINX only"),
         ["routeRef"] = (b => b.WithSpec(s => s.RouteRef = new LocalObjectReference { Name = "podinfo" }), "spec.routeRef", "APISIX only"),
+        ["routeRef ignores hosts"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = UserRoute("HTTPRoute")).WithService(s => s.Hosts = ["shop.example.com"]), "spec.service.hosts", "ignored with spec.routeRef"),
+        ["routeRef ignores timeout"] = (b => b.WithoutGatewayRefs().WithSpec(s => s.RouteRef = UserRoute("HTTPRoute")).WithService(s => s.Timeout = "10s"), "spec.service.timeout", "ignored with spec.routeRef"),
         ["upstreamRef"] = (b => b.WithSpec(s => s.UpstreamRef = new CrossNamespaceObjectReference { Name = "podinfo" }), "spec.upstreamRef", "Gloo only"),
         ["mirrorWeight v1beta1"] = (b => b.WithProvider("gatewayapi:v1beta1").WithIterations(10).WithMirror().WithAnalysis(a => a.MirrorWeight = 50), "spec.analysis.mirrorWeight", "is ignored with gatewayapi:v1beta1 (no mirror percent); the whole request stream is mirrored"),
         ["mirrorWeight v1alpha2"] = (b => b.WithProvider("gatewayapi:v1alpha2").WithIterations(10).WithMirror().WithAnalysis(a => a.MirrorWeight = 50), "spec.analysis.mirrorWeight", "is ignored with gatewayapi:v1alpha2"),
@@ -142,6 +151,8 @@ public class CanaryValidatorTests
     };
 
     public static TheoryData<string> ErrorCases => new(s_errors.Keys);
+
+    private static LocalObjectReference UserRoute(string kind) => new() { ApiVersion = "gateway.networking.k8s.io/v1", Kind = kind, Name = "shop" };
 
     public static TheoryData<string> WarningCases => new(s_warnings.Keys);
 
@@ -243,6 +254,18 @@ public class CanaryValidatorTests
     public void Validate_GatewayApiProvider_IsValid(string? provider)
     {
         Assert.Empty(CanaryValidator.Validate(new CanaryBuilder().WithProvider(provider).Build()).All);
+    }
+
+    [Theory]
+    [InlineData("HTTPRoute", "gatewayapi:v1")]
+    [InlineData("HTTPRoute", "gatewayapi:v1beta1")]
+    [InlineData("GRPCRoute", "gatewayapi:v1")]
+    public void Validate_RouteRefToAUsersRouteWithoutGatewayRefs_IsValidWithoutProblems(string kind, string provider)
+    {
+        var canary = new CanaryBuilder().WithProvider(provider).WithoutGatewayRefs().WithService(s => s.Hosts = null)
+            .WithSpec(s => s.RouteRef = UserRoute(kind)).Build();
+
+        Assert.Empty(CanaryValidator.Validate(canary).All);
     }
 
     public static TheoryData<string?> WebhookTypes => new(WebhookType.All.Append(null).Append(""));
