@@ -1,3 +1,5 @@
+using Flagger.Core.Routing;
+
 namespace Flagger.Core.Model;
 
 /// <summary>
@@ -245,7 +247,7 @@ public static partial class CanaryValidator
         }
 
         var generated = spec.Service.GatewayRefs is { Count: > 0 };
-        if (route.Kind is not (RouteRefKinds.HttpRoute or RouteRefKinds.GrpcRoute))
+        if (route.Kind is not (RouteKind.HttpRouteKind or RouteKind.GrpcRouteKind))
         {
             if (generated)
             {
@@ -299,7 +301,7 @@ public static partial class CanaryValidator
             problems.Warning($"spec.service.{field}", Ignored);
         }
 
-        if (route.Kind == RouteRefKinds.GrpcRoute)
+        if (route.Kind == RouteKind.GrpcRouteKind)
         {
             var matches = analysis?.Match ?? [];
             for (var i = 0; i < matches.Count; i++)

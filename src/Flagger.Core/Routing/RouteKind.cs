@@ -11,9 +11,13 @@ public sealed record RouteKind(string Kind, string Plural)
     /// <summary>On the Canary: <c>HTTPRoute</c> (the default) or <c>GRPCRoute</c>.</summary>
     public const string Annotation = "flagger-functions.io/route-kind";
 
-    public static readonly RouteKind Http = new("HTTPRoute", "httproutes");
+    public const string HttpRouteKind = "HTTPRoute";
 
-    public static readonly RouteKind Grpc = new("GRPCRoute", "grpcroutes");
+    public const string GrpcRouteKind = "GRPCRoute";
+
+    public static readonly RouteKind Http = new(HttpRouteKind, "httproutes");
+
+    public static readonly RouteKind Grpc = new(GrpcRouteKind, "grpcroutes");
 
     /// <summary>The kind the annotation names (HTTPRoute without it); false for any other value.</summary>
     public static bool TryOf(Canary canary, out RouteKind kind)
@@ -27,9 +31,9 @@ public sealed record RouteKind(string Kind, string Plural)
 
         switch (raw!.Trim())
         {
-            case "HTTPRoute":
+            case HttpRouteKind:
                 return true;
-            case "GRPCRoute":
+            case GrpcRouteKind:
                 kind = Grpc;
                 return true;
             default:

@@ -7,8 +7,6 @@ namespace Flagger.Infrastructure.GatewayApi;
 public sealed record GatewayApiVersion(string Version, bool SupportsTimeouts, bool SupportsCors, bool SupportsPrimaryCookie, bool SupportsMirrorPercent)
 {
     public const string Group = "gateway.networking.k8s.io";
-    /// <summary>The HTTPRoute plural; <see cref="GatewayRoute"/> has each kind's.</summary>
-    public const string Plural = "httproutes";
 
     public static readonly GatewayApiVersion V1 = new("v1", true, true, true, true);
     public static readonly GatewayApiVersion V1Beta1 = new("v1beta1", false, false, false, false);

@@ -1,4 +1,5 @@
 using Flagger.Core.Model;
+using Flagger.Core.Routing;
 
 namespace Flagger.Infrastructure.GatewayApi;
 
@@ -8,7 +9,7 @@ namespace Flagger.Infrastructure.GatewayApi;
 /// </summary>
 public sealed record UserRoute(string Kind, string Version, string Plural, string Namespace, string Name)
 {
-    public bool IsGrpc => Kind == RouteRefKinds.GrpcRoute;
+    public bool IsGrpc => Kind == RouteKind.GrpcRouteKind;
 
     /// <summary>The user's route of <paramref name="canary"/>, or null when Flagger generates the route.</summary>
     public static UserRoute? Of(Canary canary)
@@ -23,10 +24,10 @@ public sealed record UserRoute(string Kind, string Version, string Plural, strin
         var version = GatewayApiVersion.ForProvider(canary.Spec.Provider);
         return reference.Kind switch
         {
-            RouteRefKinds.HttpRoute => new UserRoute(RouteRefKinds.HttpRoute, version.Version, GatewayApiVersion.Plural, canary.Metadata.NamespaceProperty, reference.Name),
+            RouteKind.HttpRouteKind => new UserRoute(RouteKind.HttpRouteKind, version.Version, RouteKind.Http.Plural, canary.Metadata.NamespaceProperty, reference.Name),
 
             // GRPCRoute has no v1beta1: it is served as v1 (GA since Gateway API 1.1) and as v1alpha2.
-            RouteRefKinds.GrpcRoute => new UserRoute(RouteRefKinds.GrpcRoute, version == GatewayApiVersion.V1Alpha2 ? "v1alpha2" : "v1", "grpcroutes", canary.Metadata.NamespaceProperty, reference.Name),
+            RouteKind.GrpcRouteKind => new UserRoute(RouteKind.GrpcRouteKind, version == GatewayApiVersion.V1Alpha2 ? "v1alpha2" : "v1", RouteKind.Grpc.Plural, canary.Metadata.NamespaceProperty, reference.Name),
             _ => null,
         };
     }
