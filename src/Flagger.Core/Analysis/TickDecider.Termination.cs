@@ -1,4 +1,5 @@
 using Flagger.Core.Model;
+using Flagger.Core.Routing;
 
 namespace Flagger.Core.Analysis;
 
@@ -9,7 +10,7 @@ namespace Flagger.Core.Analysis;
 internal sealed partial class TickDecider
 {
     /// <summary>
-    /// Adds or removes the finalizer as revertOnDeletion says, whatever else the tick does (as Flagger's sync
+    /// Adds or removes the finalizer as revertOnDeletion (or a user's route) says, whatever else the tick does (as Flagger's sync
     /// does, suspended or not). For a Canary being deleted, the tick is about the deletion only: true when it
     /// ends here.
     /// </summary>
@@ -18,9 +19,10 @@ internal sealed partial class TickDecider
         var held = CanaryFinalizer.IsHeld(_canary);
         if (!CanaryFinalizer.IsBeingDeleted(_canary))
         {
-            if (_canary.Spec.RevertOnDeletion != held)
+            var wanted = CanaryFinalizer.IsWanted(_canary);
+            if (wanted != held)
             {
-                _actions.Add(_canary.Spec.RevertOnDeletion ? new AddFinalizer() : new RemoveFinalizer());
+                _actions.Add(wanted ? new AddFinalizer() : new RemoveFinalizer());
             }
 
             return false;
@@ -52,8 +54,14 @@ internal sealed partial class TickDecider
 
         if (!_canary.Spec.RevertOnDeletion)
         {
-            // Turned off after the finalizer was added: the user asked for no revert.
+            // No revert asked for (or turned off after the finalizer was added); a user's route is still theirs to get back.
             Event(EventSeverity.Info, $"Deleting canary {Who} without reverting {TargetWho}: revertOnDeletion is off");
+            if (RouteKind.IsUserRoute(_canary))
+            {
+                Event(EventSeverity.Info, $"Giving back {_canary.Spec.RouteRef!.Kind} {_canary.Spec.RouteRef.Name} as its owner wrote it");
+                _actions.Add(new RevertRoutes());
+            }
+
             _actions.Add(new RemoveFinalizer());
             return;
         }

@@ -19,6 +19,16 @@ public sealed record RouteKind(string Kind, string Plural)
 
     public static readonly RouteKind Grpc = new(GrpcRouteKind, "grpcroutes");
 
+    /// <summary>
+    /// The Canary attaches to a route of the user's own (<c>spec.routeRef</c> to an HTTPRoute or GRPCRoute, no
+    /// <c>service.gatewayRefs</c>) instead of the one Flagger generates.
+    /// </summary>
+    public static bool IsUserRoute(Canary canary)
+    {
+        ArgumentNullException.ThrowIfNull(canary);
+        return canary.Spec.RouteRef is { Kind: HttpRouteKind or GrpcRouteKind } && canary.Spec.Service.GatewayRefs is not { Count: > 0 };
+    }
+
     /// <summary>The kind the annotation names (HTTPRoute without it); false for any other value.</summary>
     public static bool TryOf(Canary canary, out RouteKind kind)
     {

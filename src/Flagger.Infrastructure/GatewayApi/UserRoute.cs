@@ -15,11 +15,12 @@ public sealed record UserRoute(string Kind, string Version, string Plural, strin
     public static UserRoute? Of(Canary canary)
     {
         ArgumentNullException.ThrowIfNull(canary);
-        var reference = canary.Spec.RouteRef;
-        if (reference is null || canary.Spec.Service.GatewayRefs is { Count: > 0 })
+        if (!RouteKind.IsUserRoute(canary))
         {
             return null;
         }
+
+        var reference = canary.Spec.RouteRef!;
 
         var version = GatewayApiVersion.ForProvider(canary.Spec.Provider);
         return reference.Kind switch

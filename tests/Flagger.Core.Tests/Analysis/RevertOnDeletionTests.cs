@@ -222,4 +222,21 @@ public sealed class RevertOnDeletionTests
         Assert.False(CanaryFinalizer.HasWork(canary));
         Assert.True(CanaryFinalizer.IsLetGo(canary));
     }
+
+    [Fact]
+    public async Task UsersRoute_WithoutRevertOnDeletion_HoldsTheFinalizer_AndDeletionGivesTheRouteBackOnly()
+    {
+        var world = await Podinfo.InitializedAsync(Podinfo.Canary().WithoutGatewayRefs()
+            .WithSpec(s => s.RouteRef = new LocalObjectReference { ApiVersion = "gateway.networking.k8s.io/v1", Kind = "HTTPRoute", Name = "shop" }));
+        Assert.Equal([CanaryFinalizer.Name], world.Canary.Metadata.Finalizers);
+        world.Delete();
+
+        var decision = await world.TickAsync();
+
+        Assert.True(world.Deleted);
+        Assert.Equal([typeof(RevertRoutes), typeof(RemoveFinalizer)], decision.Actions.Where(a => a is not RecordEvent).Select(a => a.GetType()));
+        Assert.Equal((1, 0), (world.RouteReverts, world.ApexReverts));
+        Assert.Equal(0, world.Target.Replicas);
+        Assert.Contains("Giving back HTTPRoute shop as its owner wrote it", world.EventMessages);
+    }
 }
