@@ -35,6 +35,10 @@ public static class CanaryValidator
         ValidateTarget(spec, problems);
         ValidateService(spec, problems);
         ValidateIgnoredTopLevel(spec, problems);
+        if (GateTimeoutAnnotation.Problem(canary) is { } gateTimeout)
+        {
+            problems.Warning(GateTimeoutAnnotation.Field, gateTimeout);
+        }
 
         if (spec.Analysis is null && spec.CanaryAnalysis is null)
         {
