@@ -14,12 +14,13 @@ public static class GateTimeout
 {
     /// <summary>
     /// The wait after a tick found <paramref name="gate"/> closed for <paramref name="revision"/>: the stored one when
-    /// it is for the same gate and revision, otherwise one that starts now.
+    /// it is for the same gate and revision, otherwise one that starts now. Null when the Canary has no gate timeout:
+    /// nothing is timed or written, as in Flagger (a timeout added during a wait counts from the next tick).
     /// </summary>
-    public static GateWait Wait(GateWait? current, string gate, string revision, DateTimeOffset now) =>
-        current is not null && current.Gate == gate && current.Revision == revision
-            ? current
-            : new GateWait { Gate = gate, Revision = revision, Since = now };
+    public static GateWait? Wait(Canary canary, GateWait? current, string gate, string revision, DateTimeOffset now) =>
+        GateTimeoutAnnotation.Timeout(canary) is null ? null
+        : current is not null && current.Gate == gate && current.Revision == revision ? current
+        : new GateWait { Gate = gate, Revision = revision, Since = now };
 
     /// <summary>How long the gate has been closed, when that is longer than the Canary's timeout; null while it may still open (or without a timeout).</summary>
     public static TimeSpan? Exceeded(Canary canary, GateWait wait, DateTimeOffset now) =>

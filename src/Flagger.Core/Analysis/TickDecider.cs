@@ -775,13 +775,13 @@ internal sealed class TickDecider
     /// <summary>
     /// Ours (<see cref="GateTimeout"/>): <paramref name="gate"/> of <paramref name="type"/> is closed. True when it has
     /// now been closed longer than the gate timeout, after rolling back (in Waiting: scaling the target down) with an
-    /// event and an error alert; otherwise the wait is kept in the status and the tick goes on waiting.
+    /// event and an error alert; otherwise the tick goes on waiting, with the wait in the status when a timeout is set.
     /// </summary>
     private bool GateTimedOut(string type, StageResult gate)
     {
         var now = _observation.Now;
-        var wait = GateTimeout.Wait(_status.GateWait, type, Workload.TargetRevision, now);
-        if (GateTimeout.Exceeded(_canary, wait, now) is not { } closedFor)
+        var wait = GateTimeout.Wait(_canary, _status.GateWait, type, Workload.TargetRevision, now);
+        if (wait is null || GateTimeout.Exceeded(_canary, wait, now) is not { } closedFor)
         {
             if (wait != _status.GateWait)
             {
