@@ -780,8 +780,9 @@ internal sealed class TickDecider
     private bool GateTimedOut(string type, StageResult gate)
     {
         var now = _observation.Now;
-        var wait = GateTimeout.Wait(_canary, _status.GateWait, type, Workload.TargetRevision, now);
-        if (wait is null || GateTimeout.Exceeded(_canary, wait, now) is not { } closedFor)
+        var timeout = GateTimeout.For(_observation);
+        var wait = timeout?.Wait(_status.GateWait, type, Workload.TargetRevision, now);
+        if (timeout is null || wait is null || timeout.Exceeded(wait, now) is not { } closedFor)
         {
             if (wait != _status.GateWait)
             {
@@ -792,8 +793,8 @@ internal sealed class TickDecider
         }
 
         var hook = gate.FirstFailure?.Name;
-        Event(EventSeverity.Warning, GateTimeout.Message(_canary, wait, hook, closedFor, Who));
-        Alert(AlertSeverity.Error, GateTimeout.Message(_canary, wait, hook, closedFor, who: null));
+        Event(EventSeverity.Warning, timeout.Message(wait, hook, closedFor, Who));
+        Alert(AlertSeverity.Error, timeout.Message(wait, hook, closedFor, who: null));
         RollBack(RollbackCause.GateTimeout, null);
         return true;
     }

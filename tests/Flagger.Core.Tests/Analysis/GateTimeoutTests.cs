@@ -239,9 +239,8 @@ public sealed class GateTimeoutTests
     }
 
     [Theory]
-    [InlineData("2 hours", "\"2 hours\" is not a duration (Go syntax such as 30m, 2h, 1h30m); ignored, so confirm gates wait without a limit")]
-    [InlineData("0s", "must be a positive duration; ignored, so confirm gates wait without a limit")]
-    [InlineData("-5m", "must be a positive duration; ignored, so confirm gates wait without a limit")]
+    [InlineData("2 hours", "\"2 hours\" is not a duration (Go syntax such as 30m, 2h or 1h30m; 0 for no limit); ignored, as if absent")]
+    [InlineData("-5m", "must not be negative (0 for no limit); ignored, as if absent")]
     public void InvalidAnnotation_IsAWarningNamingIt(string value, string message)
     {
         var validation = CanaryValidator.Validate(Podinfo.Canary().WithAnnotation(GateTimeoutAnnotation.Name, value).Build());
@@ -264,6 +263,52 @@ public sealed class GateTimeoutTests
         Assert.Equal(CanaryPhase.WaitingPromotion, world.Phase);
         Assert.Null(world.Status.GateWait);
         Assert.Contains(world.Status.Conditions!, c => c.Type == ValidatedCondition.Type && c.Reason == "ValidWithWarnings");
+    }
+
+    [Fact]
+    public async Task HostDefault_WithoutTheAnnotation_RollsBackNamingTheDefault()
+    {
+        var world = await Podinfo.WithNewRevisionAsync(Canary(WebhookType.ConfirmPromotion, timeout: null).WithStepWeight(50));
+        world.DefaultGateTimeout = s_timeout;
+        world.HookAnswers["gate"] = s_closed;
+
+        await TickUntilTimedAsync(world, WebhookType.ConfirmPromotion);
+        await world.TicksAsync(4);
+
+        AssertEndedWithAlert(world, "Gate confirm-promotion (gate) closed for 4m0s, longer than the default gate timeout 3m0s: rolling back");
+    }
+
+    [Fact]
+    public async Task TheAnnotation_OverridesTheHostDefault()
+    {
+        var world = await Podinfo.WithNewRevisionAsync(Canary(WebhookType.ConfirmPromotion, timeout: "10m").WithStepWeight(50));
+        world.DefaultGateTimeout = s_timeout;
+        world.HookAnswers["gate"] = s_closed;
+        var since = await TickUntilTimedAsync(world, WebhookType.ConfirmPromotion);
+
+        world.Now = since + TimeSpan.FromMinutes(10);
+        await world.TickAsync();
+        Assert.Equal(CanaryPhase.WaitingPromotion, world.Phase);
+        await world.TickAsync();
+
+        Assert.Equal(CanaryPhase.Failed, world.Phase);
+        Assert.Contains(world.Alerts, a => a.Message == "Gate confirm-promotion (gate) closed for 11m0s, longer than flagger-functions.io/gate-timeout 10m: rolling back");
+    }
+
+    [Fact]
+    public async Task AnnotationZero_OptsOutOfTheHostDefault()
+    {
+        var world = await Podinfo.WithNewRevisionAsync(Canary(WebhookType.ConfirmPromotion, timeout: "0").WithStepWeight(50));
+        world.DefaultGateTimeout = s_timeout;
+        world.HookAnswers["gate"] = s_closed;
+        await world.TickUntilAsync(CanaryPhase.WaitingPromotion, 5);
+
+        world.Now += TimeSpan.FromDays(1);
+        await world.TicksAsync(2);
+
+        Assert.Equal(CanaryPhase.WaitingPromotion, world.Phase);
+        Assert.All(world.StatusWrites, s => Assert.Null(s.GateWait));
+        Assert.Empty(CanaryValidator.Validate(world.Canary).All);
     }
 
     [Fact]
