@@ -72,6 +72,22 @@ public sealed class GateTimeoutTests
     }
 
     [Fact]
+    public async Task ConfirmRollout_ANewRevisionPushedDuringTheWait_WaitsAfresh()
+    {
+        var world = await Podinfo.WithNewRevisionAsync(Canary(WebhookType.ConfirmRollout));
+        world.HookAnswers["gate"] = s_closed;
+        var first = await TickUntilTimedAsync(world, WebhookType.ConfirmRollout);
+        await world.TicksAsync(2);
+
+        world.UpdateTarget("podinfo:3.0.0");
+        await world.TickAsync();
+        Assert.Equal(first + TimeSpan.FromMinutes(3), world.Status.GateWait!.Since);
+        await world.TicksAsync(3);
+
+        Assert.Equal(CanaryPhase.Waiting, world.Phase);
+    }
+
+    [Fact]
     public async Task ConfirmTrafficIncrease_ClosedLongerThanTheTimeout_RollsBack()
     {
         var world = await Podinfo.WithNewRevisionAsync(Canary(WebhookType.ConfirmTrafficIncrease));
