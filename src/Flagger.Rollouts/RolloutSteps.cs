@@ -3,6 +3,8 @@ using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
 using Flagger.Core.Telemetry;
+using Flagger.Infrastructure.Webhooks;
+using Microsoft.Extensions.Options;
 
 namespace Flagger.Rollouts;
 
@@ -28,9 +30,11 @@ public sealed class RolloutSteps(
     ITickStateReader state,
     IRolloutStore store,
     IOperationInbox inbox,
-    TimeProvider? time = null)
+    TimeProvider? time = null,
+    IOptions<WebhookOptions>? webhookOptions = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly TimeSpan? _gateTimeout = webhookOptions?.Value.GateTimeout;
 
     public async Task<ObserveResult> ObserveAsync(ObserveRequest request, CancellationToken cancellationToken)
     {
@@ -119,6 +123,7 @@ public sealed class RolloutSteps(
         {
             Operations = [.. pending.Select(p => p.Operation)],
             StepDueAt = lastStepAt + interval,
+            DefaultGateTimeout = _gateTimeout,
             // No tick of ours changed this canary's status yet (no checkpoint, or one that still holds the status Flagger
             // wrote: a first tick that stopped before its commit, or ticks of a suspended canary): it may be adopted.
             FirstSeen = checkpoint is null || FlaggerAdoption.IsFlaggerStatus(checkpoint.Status),

@@ -61,6 +61,8 @@ public sealed class SettingsTests
     [InlineData("Alerts:Timeout", "00:00:00", "Alerts__Timeout must be between 00:00:01 and 00:01:00, got \"00:00:00\"")]
     [InlineData("Alerts:TeamsProxyUrl", "ftp://proxy", "Alerts__TeamsProxyUrl must be an absolute http or https URL, got \"ftp://proxy\"")]
     [InlineData("Webhooks:MaxFailureBodyLength", "8", "Webhooks__MaxFailureBodyLength must be between 16 and 4096, got \"8\"")]
+    [InlineData("Webhooks:GateTimeout", "00:00:00", "Webhooks__GateTimeout must be between 00:00:01 and 365.00:00:00, got \"00:00:00\"")]
+    [InlineData("Webhooks:GateTimeout", "2h", "Webhooks__GateTimeout must be a duration written [d.]hh:mm:ss[.fff] (00:00:30 is 30 seconds), got \"2h\"")]
     [InlineData("StateStore:MaxRetries", "11", "StateStore__MaxRetries must be between 0 and 10, got \"11\"")]
     [InlineData("StateStore:DeliveryTtl", "2d", "StateStore__DeliveryTtl must be a duration written [d.]hh:mm:ss[.fff] (00:00:30 is 30 seconds), got \"2d\"")]
     public void Adapters_BadSetting_FailAtStartNamingTheSettingAndValue(string key, string value, string expected)

@@ -34,6 +34,12 @@ public sealed record CanaryObservation(
     public DateTimeOffset? StepDueAt { get; init; }
 
     /// <summary>
+    /// The host's gate timeout for canaries without the <see cref="GateTimeoutAnnotation"/> (<see cref="GateTimeout"/>),
+    /// set by the observe step from its settings, so the decision never reads configuration. Null: none.
+    /// </summary>
+    public TimeSpan? DefaultGateTimeout { get; init; }
+
+    /// <summary>
     /// No tick of ours changed this canary's status yet (no checkpoint, or its stored status is still the one
     /// Flagger wrote): the tick that may adopt a status Flagger wrote (<see cref="FlaggerAdoption"/>). False unless
     /// the caller knows.

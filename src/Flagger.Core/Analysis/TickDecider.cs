@@ -253,7 +253,8 @@ internal sealed partial class TickDecider
                     Event(EventSeverity.Info, $"Canary {Who} paused by {by}");
                     break;
                 case CanaryOperationKind.Resume:
-                    Update(s => s with { Paused = false });
+                    // A paused canary asks no gate: a gate's wait starts again on resume (GateTimeout).
+                    Update(s => s with { Paused = false, GateWait = null });
                     Event(EventSeverity.Info, $"Canary {Who} resumed by {by}");
                     break;
                 case CanaryOperationKind.Approve:
@@ -446,6 +447,11 @@ internal sealed partial class TickDecider
         var gate = RunStage(CheckStageKind.ConfirmRollout, Phase);
         if (!gate.Passed)
         {
+            if (GateTimedOut(WebhookType.ConfirmRollout, gate))
+            {
+                return;
+            }
+
             if (Phase != CanaryPhase.Waiting)
             {
                 SetPhase(CanaryPhase.Waiting);
@@ -537,12 +543,18 @@ internal sealed partial class TickDecider
             var gate = RunStage(CheckStageKind.ConfirmTrafficIncrease, CanaryPhase.Progressing);
             if (!gate.Passed)
             {
+                if (GateTimedOut(WebhookType.ConfirmTrafficIncrease, gate))
+                {
+                    return;
+                }
+
                 Event(EventSeverity.Warning, $"Halt {Who} advancement waiting for traffic increase approval {gate.FirstFailure?.Name}");
                 AlertUnlessMuted(gate, AlertSeverity.Warn, "Canary traffic increase is waiting for approval.");
                 return;
             }
 
             PassedEvents(gate, "Confirm-traffic-increase");
+            GateOpened();
         }
 
         if (routes.CanaryWeight < WeightSchedule.MaxWeight(_analysis))
@@ -634,7 +646,13 @@ internal sealed partial class TickDecider
         if (gate.Passed)
         {
             PassedEvents(gate, "Confirm-promotion");
+            GateOpened();
             return true;
+        }
+
+        if (GateTimedOut(WebhookType.ConfirmPromotion, gate))
+        {
+            return false;
         }
 
         if (Phase != CanaryPhase.WaitingPromotion)
@@ -707,6 +725,9 @@ internal sealed partial class TickDecider
         ProgressDeadline,
         Manual,
         Aborted,
+
+        /// <summary>A confirm gate closed for longer than the gate timeout: <see cref="GateTimedOut"/> says so itself.</summary>
+        GateTimeout,
     }
 
     /// <summary>
@@ -731,6 +752,8 @@ internal sealed partial class TickDecider
             case RollbackCause.Aborted:
                 Alert(AlertSeverity.Error, $"Rolling back: aborted by {detail}");
                 break;
+            case RollbackCause.GateTimeout:
+                break;
         }
 
         if (_observation.Routes.IsSynced)
@@ -752,6 +775,42 @@ internal sealed partial class TickDecider
         _actions.Add(new SetRoutes(0, WeightSchedule.TotalWeight));
         SyncStatus(CanaryPhase.Failed, canaryWeight: WeightSchedule.TotalWeight);
         _actions.Add(new RunPostRolloutHooks(CanaryPhase.Failed));
+    }
+
+    /// <summary>
+    /// Ours (<see cref="GateTimeout"/>): <paramref name="gate"/> of <paramref name="type"/> is closed. True when it has
+    /// now been closed longer than the gate timeout, after rolling back (in Waiting: scaling the target down) with an
+    /// event and an error alert; otherwise the tick goes on waiting, with the wait in the status when a timeout is set.
+    /// </summary>
+    private bool GateTimedOut(string type, StageResult gate)
+    {
+        var now = _observation.Now;
+        var timeout = GateTimeout.For(_observation);
+        var wait = timeout?.Wait(_status.GateWait, type, Workload.TargetRevision, now);
+        if (timeout is null || wait is null || timeout.Exceeded(wait, now) is not { } closedFor)
+        {
+            if (wait != _status.GateWait)
+            {
+                Update(s => s with { GateWait = wait });
+            }
+
+            return false;
+        }
+
+        var hook = gate.FirstFailure?.Name;
+        Event(EventSeverity.Warning, timeout.Message(wait, hook, closedFor, Who));
+        Alert(AlertSeverity.Error, timeout.Message(wait, hook, closedFor, who: null));
+        RollBack(RollbackCause.GateTimeout, null);
+        return true;
+    }
+
+    /// <summary>An open gate ends its wait: the next closed one is timed afresh.</summary>
+    private void GateOpened()
+    {
+        if (_status.GateWait is not null)
+        {
+            Update(s => s with { GateWait = null });
+        }
     }
 
     private StageResult RunStage(CheckStageKind kind, CanaryPhase? payloadPhase)
@@ -846,6 +905,7 @@ internal sealed partial class TickDecider
             LastPromotedSpec = phase == CanaryPhase.Initialized ? revision : s.LastPromotedSpec,
             TrackedConfigs = Workload.TrackedConfigs,
             PendingRevision = null,
+            GateWait = null,
         });
     }
 
@@ -854,7 +914,7 @@ internal sealed partial class TickDecider
     {
         Update(s =>
         {
-            var next = s with { Phase = phase };
+            var next = s with { Phase = phase, GateWait = GateTimeout.Lasts(phase) ? s.GateWait : null };
             if (!CanaryPhases.KeepsWeight(phase))
             {
                 next = next with

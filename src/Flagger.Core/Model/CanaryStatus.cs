@@ -58,11 +58,37 @@ public sealed record CanaryStatus
     [JsonPropertyName("observedGeneration")]
     public long? ObservedGeneration { get; init; }
 
+    /// <summary>
+    /// Ours: the confirm gate the canary is waiting on and since when, for the gate timeout
+    /// (<c>flagger-functions.io/gate-timeout</c>, <see cref="Flagger.Core.Analysis.GateTimeout"/>); null while no gate is closed.
+    /// </summary>
+    [JsonPropertyName("gateWait")]
+    public GateWait? GateWait { get; init; }
+
     [JsonPropertyName("conditions")]
     public IReadOnlyList<CanaryCondition>? Conditions { get; init; }
 
     [JsonIgnore]
     public CanaryCondition? Promoted => Conditions?.FirstOrDefault(c => c.Type == CanaryCondition.PromotedType);
+}
+
+/// <summary>
+/// Ours: a closed confirm gate, and when a tick first found it closed in this wait (not the status's
+/// <c>lastTransitionTime</c>, which every status write bumps).
+/// </summary>
+public sealed record GateWait
+{
+    /// <summary>The webhook type of the gate: <c>confirm-rollout</c>, <c>confirm-traffic-increase</c> or <c>confirm-promotion</c>.</summary>
+    [JsonPropertyName("gate")]
+    public string Gate { get; init; } = "";
+
+    /// <summary>The target revision (pod template hash) that waits: a new one waits afresh.</summary>
+    [JsonPropertyName("revision")]
+    public string? Revision { get; init; }
+
+    [JsonPropertyName("since")]
+    [JsonConverter(typeof(KubernetesTimeConverter))]
+    public DateTimeOffset Since { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<CanaryPhase>))]

@@ -38,6 +38,10 @@ public static partial class CanaryValidator
         ValidateService(spec, problems);
         ValidateIgnoredTopLevel(spec, problems);
         ValidateRouteRef(spec, problems);
+        if (GateTimeoutAnnotation.Problem(canary) is { } gateTimeout)
+        {
+            problems.Warning(GateTimeoutAnnotation.Field, gateTimeout);
+        }
 
         if (spec.Analysis is null && spec.CanaryAnalysis is null)
         {

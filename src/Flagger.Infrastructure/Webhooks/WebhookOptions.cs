@@ -20,6 +20,14 @@ public sealed class WebhookOptions
     public int MaxFailureBodyLength { get; set; } = 256;
 
     /// <summary>
+    /// Ours: how long a confirm gate may stay closed before the run ends, for canaries without the
+    /// <c>flagger-functions.io/gate-timeout</c> annotation (which wins; <c>0</c> there opts out). Unset: gates wait
+    /// forever, as in Flagger.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00", ErrorMessage = Messages.Between)]
+    public TimeSpan? GateTimeout { get; set; }
+
+    /// <summary>
     /// Flagger's <c>-event-webhook</c> / <c>EVENT_WEBHOOK_URL</c>: receives every event of canaries without an
     /// <c>event</c> hook of their own.
     /// </summary>

@@ -191,6 +191,7 @@ public sealed class ManifestTests
             PendingRevision = "6f9b",
             Paused = true,
             ObservedGeneration = 7,
+            GateWait = new GateWait { Gate = "confirm-promotion", Revision = "5d8f", Since = DateTimeOffset.UnixEpoch },
             Conditions =
             [
                 new CanaryCondition { Type = "Promoted", Status = "Unknown", Reason = "Progressing", Message = "m", LastUpdateTime = DateTimeOffset.UnixEpoch, LastTransitionTime = DateTimeOffset.UnixEpoch },

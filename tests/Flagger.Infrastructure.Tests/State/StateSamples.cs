@@ -26,6 +26,7 @@ internal static class StateSamples
         PendingRevision = "6f7e8d9c",
         Paused = false,
         ObservedGeneration = 7,
+        GateWait = new GateWait { Gate = WebhookType.ConfirmTrafficIncrease, Revision = "5d8f7c9b6", Since = Now.AddMinutes(-10) },
         Conditions =
         [
             new CanaryCondition

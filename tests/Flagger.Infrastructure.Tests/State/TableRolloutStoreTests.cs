@@ -33,6 +33,9 @@ public sealed class TableRolloutStoreTests(AzuriteFixture azurite, ITestOutputHe
         Assert.Equal(false, row.GetBoolean("Reserved"));
         Assert.False(row.ContainsKey("Image"));
         Assert.Contains("\"pendingRevision\":\"6f7e8d9c\"", row.GetString("Status"), StringComparison.Ordinal);
+        Assert.Contains("\"gateWait\":{\"gate\":\"confirm-traffic-increase\",\"revision\":\"5d8f7c9b6\",\"since\":\"2025-11-20T10:20:15Z\"}",
+            row.GetString("Status"), StringComparison.Ordinal);
+        Assert.Equal(StateSamples.Now.AddMinutes(-10).AddMilliseconds(-123), read.Status.GateWait!.Since);
     }
 
     [Fact]

@@ -19,6 +19,8 @@ public sealed class CanaryBuilder
         c.Spec.TargetRef.Name = name;
     });
 
+    public CanaryBuilder WithAnnotation(string name, string value) => With(c => (c.Metadata.Annotations ??= new Dictionary<string, string>())[name] = value);
+
     public CanaryBuilder WithNamespace(string ns) => With(c => c.Metadata.NamespaceProperty = ns);
 
     public CanaryBuilder WithProvider(string? provider) => With(c => c.Spec.Provider = provider);

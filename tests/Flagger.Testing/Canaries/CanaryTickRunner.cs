@@ -21,6 +21,7 @@ public sealed class CanaryTickRunner(CanaryObserver observer, CheckRunner checks
     }
 
     /// <param name="firstSeen">No tick of ours was committed for the canary yet (as the orchestrator tells from its checkpoint).</param>
+    /// <param name="defaultGateTimeout">The host's default gate timeout (the observe step's setting).</param>
     /// <returns>The decision applied, or null when the Canary no longer exists.</returns>
     public async Task<TickDecision?> RunAsync(
         string @namespace,
@@ -28,6 +29,7 @@ public sealed class CanaryTickRunner(CanaryObserver observer, CheckRunner checks
         DateTimeOffset now,
         IReadOnlyList<CanaryOperation>? operations = null,
         bool firstSeen = false,
+        TimeSpan? defaultGateTimeout = null,
         CancellationToken cancellationToken = default)
     {
         var observation = await observer.ObserveAsync(@namespace, name, now, cancellationToken);
@@ -36,7 +38,7 @@ public sealed class CanaryTickRunner(CanaryObserver observer, CheckRunner checks
             return null;
         }
 
-        observation = observation with { Operations = operations ?? [], FirstSeen = firstSeen };
+        observation = observation with { Operations = operations ?? [], FirstSeen = firstSeen, DefaultGateTimeout = defaultGateTimeout };
 
         var step = CanaryTick.Plan(observation);
         var decision = step.Decision

@@ -86,11 +86,14 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
     /// </summary>
     public bool HasCheckpoint { get; set; }
 
+    /// <summary>The host's default gate timeout, as the observe step puts it in the observation.</summary>
+    public TimeSpan? DefaultGateTimeout { get; set; }
+
     public async Task<TickDecision> TickAsync()
     {
         var operations = Operations.ToList();
         Operations.Clear();
-        var decision = await _runner.RunAsync(Canary.Metadata.NamespaceProperty, Canary.Metadata.Name, Now, operations, firstSeen: !HasCheckpoint);
+        var decision = await _runner.RunAsync(Canary.Metadata.NamespaceProperty, Canary.Metadata.Name, Now, operations, firstSeen: !HasCheckpoint, defaultGateTimeout: DefaultGateTimeout);
         HasCheckpoint = true;
         Now += Canary.Analysis.GetInterval();
         return decision ?? throw new InvalidOperationException("the canary vanished");
