@@ -25,8 +25,6 @@ public sealed class CanaryBuilder
 
     public CanaryBuilder WithProvider(string? provider) => With(c => c.Spec.Provider = provider);
 
-    public CanaryBuilder WithAnnotation(string key, string value) => With(c => (c.Metadata.Annotations ??= new Dictionary<string, string>())[key] = value);
-
     public CanaryBuilder WithTargetRef(string? kind, string name, string? apiVersion = "apps/v1") => With(c =>
         c.Spec.TargetRef = new LocalObjectReference { ApiVersion = apiVersion, Kind = kind, Name = name });
 
