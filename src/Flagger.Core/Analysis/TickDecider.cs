@@ -628,13 +628,13 @@ internal sealed class TickDecider
     /// <summary>
     /// Our departure (Flagger #1600): with an autoscaler the primary keeps its own replicas at promotion (spec §3.3),
     /// sized for the share of traffic it kept. Before traffic moves back to it, it is scaled to the replicas both
-    /// Deployments run now (the load they serve together), at most its autoscaler's maximum. At promotion the
-    /// primary autoscaler's minimum is held there, since the route waits for the primary to be ready; a rollback
-    /// moves the route in the same tick, without waiting.
+    /// Deployments run now (the load they serve together), at most its autoscaler's maximum; only when the canary
+    /// carries live traffic. At promotion the primary autoscaler's minimum is held there, since the route waits
+    /// for the primary to be ready; a rollback moves the route in the same tick, without waiting.
     /// </summary>
     private void PreScalePrimary(bool holdMinimum)
     {
-        if (Workload.Scaling is not { TargetReplicas: > 0 } scaling)
+        if (Workload.Scaling is not { TargetReplicas: > 0 } scaling || _observation.Routes.CanaryWeight == 0)
         {
             return;
         }
@@ -770,11 +770,7 @@ internal sealed class TickDecider
                 break;
         }
 
-        if (IsIn(CanaryPhase.Progressing, CanaryPhase.WaitingPromotion, CanaryPhase.Promoting, CanaryPhase.Finalising))
-        {
-            PreScalePrimary(holdMinimum: false);
-        }
-
+        PreScalePrimary(holdMinimum: false);
         if (_observation.Routes.IsSynced)
         {
             _actions.Add(new SetRoutes(WeightSchedule.TotalWeight, 0));

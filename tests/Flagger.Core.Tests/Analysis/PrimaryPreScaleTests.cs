@@ -97,6 +97,8 @@ public sealed class PrimaryPreScaleTests
     public async Task ManualPromote_WithHpa_PreScalesTheSameWay()
     {
         var world = await ScaledRunAsync(WithHpa(Podinfo.Canary()));
+        await world.TickAsync();
+        Assert.Equal(10, world.CanaryWeight);
         world.Ask(CanaryOperationKind.Promote);
 
         var decision = await world.TickAsync();
@@ -139,6 +141,19 @@ public sealed class PrimaryPreScaleTests
 
         Assert.Equal(CanaryPhase.Failed, world.Phase);
         Assert.DoesNotContain(decision.Actions, a => a is ScalePrimaryUp);
+    }
+
+    [Fact]
+    public async Task Rollback_WithHpa_BeforeTheCanaryGotTraffic_IsNotPreScaled()
+    {
+        var world = await ScaledRunAsync(WithHpa(Podinfo.Canary()));
+        world.Target.Readiness = Readiness.Failed("progress deadline exceeded");
+
+        var decision = await world.TickAsync();
+
+        Assert.Equal((CanaryPhase.Failed, 0), (world.Phase!.Value, world.RouteHistory.Count(r => r.Canary > 0)));
+        Assert.DoesNotContain(decision.Actions, a => a is ScalePrimaryUp);
+        Assert.Equal(2, world.Primary!.Replicas);
     }
 
     [Fact]
