@@ -75,6 +75,10 @@ public class MetricsScrapeBenchmarks
 
         public Task PromotePrimaryAsync(Canary canary, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task ScalePrimaryUpAsync(Canary canary, int replicas, bool holdMinimum, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task ReleasePrimaryScalerAsync(Canary canary, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task WriteStatusAsync(Canary canary, CanaryStatus status, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<IReadOnlyList<CanaryEvent>> ListEventsAsync(Canary canary, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -12,6 +12,8 @@ namespace Flagger.Core.Analysis;
 [JsonDerivedType(typeof(ScaleTargetToZero), "scaleTargetToZero")]
 [JsonDerivedType(typeof(ScaleTargetUp), "scaleTargetUp")]
 [JsonDerivedType(typeof(PromotePrimary), "promotePrimary")]
+[JsonDerivedType(typeof(ScalePrimaryUp), "scalePrimaryUp")]
+[JsonDerivedType(typeof(ReleasePrimaryScaler), "releasePrimaryScaler")]
 [JsonDerivedType(typeof(RecordEvent), "recordEvent")]
 [JsonDerivedType(typeof(SendAlert), "sendAlert")]
 [JsonDerivedType(typeof(RunPostRolloutHooks), "runPostRolloutHooks")]
@@ -31,6 +33,17 @@ public sealed record ScaleTargetUp : CanaryAction;
 
 /// <summary>Copy the target's pod spec (and its ConfigMaps and Secrets) to the primary (spec §3.3).</summary>
 public sealed record PromotePrimary : CanaryAction;
+
+/// <summary>
+/// With an autoscaler, before traffic moves back to the primary: scale the primary Deployment to at least
+/// <paramref name="Replicas"/> (never down). With <paramref name="HoldMinimum"/> the primary autoscaler's minimum is
+/// raised to the same number until <see cref="ReleasePrimaryScaler"/>, so it cannot scale the primary back down
+/// while the primary carries little traffic yet.
+/// </summary>
+public sealed record ScalePrimaryUp(int Replicas, bool HoldMinimum) : CanaryAction;
+
+/// <summary>Give the primary autoscaler back the minimum a <see cref="ScalePrimaryUp"/> held up; nothing when none is held.</summary>
+public sealed record ReleasePrimaryScaler : CanaryAction;
 
 public sealed record RecordEvent(EventSeverity Severity, string Message, CanaryPhase? Phase) : CanaryAction;
 

@@ -74,10 +74,20 @@ public sealed record WorkloadObservation(
     /// </summary>
     public bool? PrimaryMatchesTarget { get; init; }
 
+    /// <summary>The replicas of both Deployments and the primary autoscaler's bounds; null without an <c>autoscalerRef</c>.</summary>
+    public ScalingObservation? Scaling { get; init; }
+
     /// <summary>The target could not be read or used (missing, no selector label, missing config): the tick stops.</summary>
     public static WorkloadObservation Unusable(string problem) =>
         new("", new Dictionary<string, string>(), Readiness.Waiting(problem), Readiness.Waiting(problem), problem);
 }
+
+/// <summary>
+/// With an <c>autoscalerRef</c>: the replicas the target and the primary are scaled to (their <c>spec.replicas</c>, what
+/// their autoscalers last decided), the primary autoscaler's maximum (null while it does not exist), and whether a
+/// pre-scale holds its minimum up (<see cref="ScalePrimaryUp"/>).
+/// </summary>
+public sealed record ScalingObservation(int TargetReplicas, int PrimaryReplicas, int? PrimaryMaxReplicas, bool PrimaryMinimumHeld);
 
 /// <summary>The traffic split read back from the router (the HTTPRoute is the source of truth, not the status).</summary>
 public sealed record RouteObservation(bool IsSynced, bool IsReady, int PrimaryWeight, int CanaryWeight, bool Mirrored, string? Message)

@@ -37,6 +37,12 @@ public sealed class DecisionApplier(
                 case PromotePrimary:
                     await cluster.PromotePrimaryAsync(canary, cancellationToken);
                     break;
+                case ScalePrimaryUp scale:
+                    await cluster.ScalePrimaryUpAsync(canary, scale.Replicas, scale.HoldMinimum, cancellationToken);
+                    break;
+                case ReleasePrimaryScaler:
+                    await cluster.ReleasePrimaryScalerAsync(canary, cancellationToken);
+                    break;
                 case RecordEvent canaryEvent:
                     await events.RecordAsync(canary, canaryEvent, cancellationToken);
                     break;

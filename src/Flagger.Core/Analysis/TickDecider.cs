@@ -278,6 +278,7 @@ internal sealed partial class TickDecider
                     Event(EventSeverity.Info, $"Promoting {Who} now, asked by {by}: the rest of the analysis is skipped");
                     Event(EventSeverity.Info, $"Copying {TargetWho} template spec to {PrimaryWho}");
                     _actions.Add(new PromotePrimary());
+                    PreScalePrimary(holdMinimum: true);
                     SetPhase(CanaryPhase.Promoting);
                     carryOn = false;
                     break;
@@ -637,7 +638,47 @@ internal sealed partial class TickDecider
 
         Event(EventSeverity.Info, $"Copying {TargetWho} template spec to {PrimaryWho}");
         _actions.Add(new PromotePrimary());
+        PreScalePrimary(holdMinimum: true);
         SetPhase(CanaryPhase.Promoting);
+    }
+
+    /// <summary>
+    /// Our departure (Flagger #1600): with an autoscaler the primary keeps its own replicas at promotion (spec §3.3),
+    /// sized for the share of traffic it kept. Before traffic moves back to it, it is scaled to the replicas both
+    /// Deployments run now (the load they serve together), at most its autoscaler's maximum; only when the canary
+    /// carries live traffic. At promotion the primary autoscaler's minimum is held there, since the route waits
+    /// for the primary to be ready; a rollback moves the route in the same tick, without waiting.
+    /// </summary>
+    private void PreScalePrimary(bool holdMinimum)
+    {
+        if (Workload.Scaling is not { TargetReplicas: > 0 } scaling || _observation.Routes.CanaryWeight == 0)
+        {
+            return;
+        }
+
+        var replicas = scaling.TargetReplicas + scaling.PrimaryReplicas;
+        if (scaling.PrimaryMaxReplicas is { } max)
+        {
+            replicas = Math.Min(replicas, max);
+        }
+
+        if (!holdMinimum && replicas <= scaling.PrimaryReplicas)
+        {
+            return;
+        }
+
+        _actions.Add(new ScalePrimaryUp(replicas, holdMinimum));
+        Event(EventSeverity.Info,
+            $"Scaling {PrimaryWho} to {replicas} replicas ({scaling.PrimaryReplicas} primary + {scaling.TargetReplicas} canary) before traffic moves back to it");
+    }
+
+    /// <summary>The end of a promotion or a rollback gives the primary autoscaler back its own minimum.</summary>
+    private void ReleasePrimaryScaler()
+    {
+        if (Workload.Scaling is { PrimaryMinimumHeld: true })
+        {
+            _actions.Add(new ReleasePrimaryScaler());
+        }
     }
 
     /// <summary>True when confirm-promotion is open; otherwise the canary waits in WaitingPromotion.</summary>
@@ -701,6 +742,7 @@ internal sealed partial class TickDecider
     private void FinishPromotion()
     {
         _actions.Add(new ScaleTargetToZero());
+        ReleasePrimaryScaler();
         SetPhase(CanaryPhase.Succeeded);
         _actions.Add(new RunPostRolloutHooks(CanaryPhase.Succeeded));
         Event(EventSeverity.Info, $"Promotion completed! Scaling down {TargetWho}");
@@ -756,11 +798,13 @@ internal sealed partial class TickDecider
                 break;
         }
 
+        PreScalePrimary(holdMinimum: false);
         if (_observation.Routes.IsSynced)
         {
             _actions.Add(new SetRoutes(WeightSchedule.TotalWeight, 0));
         }
 
+        ReleasePrimaryScaler();
         Event(EventSeverity.Warning, $"Canary failed! Scaling down {TargetWho}");
         _actions.Add(new ScaleTargetToZero());
         SyncStatus(CanaryPhase.Failed);
@@ -773,6 +817,7 @@ internal sealed partial class TickDecider
         Event(EventSeverity.Warning, $"Promotion of {Who} failed, primary not ready: {detail}");
         Alert(AlertSeverity.Error, $"Promotion failed, primary not ready: {detail}");
         _actions.Add(new SetRoutes(0, WeightSchedule.TotalWeight));
+        ReleasePrimaryScaler();
         SyncStatus(CanaryPhase.Failed, canaryWeight: WeightSchedule.TotalWeight);
         _actions.Add(new RunPostRolloutHooks(CanaryPhase.Failed));
     }

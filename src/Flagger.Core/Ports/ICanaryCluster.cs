@@ -23,6 +23,15 @@ public interface ICanaryCluster
     /// <summary>Copies the target's pod spec and configs to the primary (spec §3.3). Repeating it is harmless.</summary>
     Task PromotePrimaryAsync(Canary canary, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Scales the primary to at least <paramref name="replicas"/>, never down; with <paramref name="holdMinimum"/> the
+    /// primary autoscaler's minimum is raised to it too (its own minimum is kept aside for the release). Repeating it is harmless.
+    /// </summary>
+    Task ScalePrimaryUpAsync(Canary canary, int replicas, bool holdMinimum, CancellationToken cancellationToken);
+
+    /// <summary>Restores the primary autoscaler's own minimum after <see cref="ScalePrimaryUpAsync"/> held it; nothing when none is held.</summary>
+    Task ReleasePrimaryScalerAsync(Canary canary, CancellationToken cancellationToken);
+
     Task WriteStatusAsync(Canary canary, CanaryStatus status, CancellationToken cancellationToken);
 
     /// <summary>Adds <see cref="CanaryFinalizer.Name"/> to the Canary's finalizers (others kept), guarded by its resourceVersion.</summary>

@@ -12,8 +12,8 @@ namespace Flagger.Infrastructure.Kubernetes;
 
 /// <summary>
 /// The Kubernetes side of a canary through the API server: the Canary and its status, the target and
-/// primary Deployments, their ConfigMap and Secret copies, the generated Services, the primary HPA, and the
-/// finalizer of revertOnDeletion (<see cref="CanaryFinalization"/>).
+/// primary Deployments, their ConfigMap and Secret copies, the generated Services, the primary autoscaler
+/// (HPA or KEDA ScaledObject), and the finalizer of revertOnDeletion (<see cref="CanaryFinalization"/>).
 /// </summary>
 public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
 {
@@ -54,7 +54,10 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
         {
             await Services.EnsureAsync(client, canary, selector.Selector, ServiceRole.Canary, cancellationToken);
             await Services.EnsureAsync(client, canary, selector.Selector, ServiceRole.Primary, cancellationToken);
-            await PrimaryAutoscaler.EnsureAsync(client, canary, cancellationToken);
+            if (await PrimaryAutoscaler.EnsureAsync(client, canary, cancellationToken) is { } missing)
+            {
+                return WorkloadObservation.Unusable(missing);
+            }
         }
 
         var primaryName = WorkloadNames.PrimaryName(target.Metadata.Name);
@@ -91,16 +94,33 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
             primaryReadiness)
         {
             PrimaryMatchesTarget = primaryMatchesTarget,
+            Scaling = await PrimaryPreScale.ObserveAsync(client, canary, target, primary, cancellationToken),
         };
     }
 
-    public Task ScaleTargetToZeroAsync(Canary canary, CancellationToken cancellationToken) =>
-        ScaleTargetAsync(canary, 0, cancellationToken);
+    /// <summary>Spec §3.4; a KEDA target is paused at zero first (Flagger's PauseTargetScaler), or KEDA would scale it back.</summary>
+    public async Task ScaleTargetToZeroAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        if (canary.Spec.AutoscalerRef is { Kind: "ScaledObject" })
+        {
+            await PrimaryScaledObject.PauseTargetAsync(client, canary, cancellationToken);
+        }
 
-    /// <summary>Spec §3.4: the target's own replicas, else the primary's (no autoscaler) or the HPA minimum, else 1.</summary>
+        await ScaleTargetAsync(canary, 0, cancellationToken);
+    }
+
+    /// <summary>
+    /// Spec §3.4: a KEDA target is resumed first; then the target's own replicas, else the primary's (no
+    /// autoscaler) or the HPA <c>minReplicas</c> / ScaledObject <c>minReplicaCount</c> when above 1, else 1.
+    /// </summary>
     public async Task ScaleTargetUpAsync(Canary canary, CancellationToken cancellationToken)
     {
         var ns = canary.Metadata.NamespaceProperty;
+        if (canary.Spec.AutoscalerRef is { Kind: "ScaledObject" })
+        {
+            await PrimaryScaledObject.ResumeTargetAsync(client, canary, cancellationToken);
+        }
+
         var target = await client.AppsV1.ReadNamespacedDeploymentAsync(canary.Spec.TargetRef.Name, ns, cancellationToken: cancellationToken);
         if (target.Spec.Replicas is > 0)
         {
@@ -113,6 +133,10 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
             var hpa = await KubernetesErrors.NullWhenMissingAsync(() =>
                 client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(hpaRef.Name, ns, cancellationToken: cancellationToken));
             replicas = hpa?.Spec.MinReplicas is > 1 ? hpa.Spec.MinReplicas.Value : 1;
+        }
+        else if (canary.Spec.AutoscalerRef is { Kind: "ScaledObject" })
+        {
+            replicas = await PrimaryScaledObject.TargetMinimumAsync(client, canary, cancellationToken) is { } min and > 1 ? min : 1;
         }
         else if (canary.Spec.AutoscalerRef is null)
         {
@@ -150,6 +174,12 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
 
         await PrimaryAutoscaler.ReconcileAsync(client, canary, cancellationToken);
     }
+
+    public Task ScalePrimaryUpAsync(Canary canary, int replicas, bool holdMinimum, CancellationToken cancellationToken) =>
+        PrimaryPreScale.ScaleUpAsync(client, canary, replicas, holdMinimum, cancellationToken);
+
+    public Task ReleasePrimaryScalerAsync(Canary canary, CancellationToken cancellationToken) =>
+        PrimaryPreScale.ReleaseAsync(client, canary, cancellationToken);
 
     /// <summary>The whole status is replaced (JSON patch <c>add /status</c>), so removed fields and tracked configs go too.</summary>
     public async Task WriteStatusAsync(Canary canary, CanaryStatus status, CancellationToken cancellationToken)

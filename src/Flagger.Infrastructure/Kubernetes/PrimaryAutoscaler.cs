@@ -6,26 +6,44 @@ using k8s.Models;
 namespace Flagger.Infrastructure.Kubernetes;
 
 /// <summary>
-/// The primary's HorizontalPodAutoscaler (spec §3.8): a copy of the target's pointing at the primary. It is
-/// created when missing and updated only at promotion, so HPA changes go live with a successful rollout.
+/// The primary's autoscaler (spec §3.8): a copy of the target's HorizontalPodAutoscaler (here) or KEDA
+/// ScaledObject (<see cref="PrimaryScaledObject"/>) pointing at the primary. It is created when missing and
+/// updated only at promotion, so autoscaler changes go live with a successful rollout.
 /// </summary>
 internal static class PrimaryAutoscaler
 {
-    public static Task EnsureAsync(IKubernetes client, Canary canary, CancellationToken cancellationToken) =>
+    /// <summary>Creates the copy when missing; the problem when the target's autoscaler is missing.</summary>
+    public static Task<string?> EnsureAsync(IKubernetes client, Canary canary, CancellationToken cancellationToken) =>
         ConvergeAsync(client, canary, update: false, cancellationToken);
 
-    public static Task ReconcileAsync(IKubernetes client, Canary canary, CancellationToken cancellationToken) =>
-        ConvergeAsync(client, canary, update: true, cancellationToken);
-
-    private static async Task ConvergeAsync(IKubernetes client, Canary canary, bool update, CancellationToken cancellationToken)
+    /// <summary>At promotion: the copy follows the target's autoscaler.</summary>
+    public static async Task ReconcileAsync(IKubernetes client, Canary canary, CancellationToken cancellationToken)
     {
-        if (canary.Spec.AutoscalerRef is not { Kind: "HorizontalPodAutoscaler" } reference)
+        if (await ConvergeAsync(client, canary, update: true, cancellationToken) is { } problem)
         {
-            return;
+            throw new InvalidOperationException(problem);
+        }
+    }
+
+    private static Task<string?> ConvergeAsync(IKubernetes client, Canary canary, bool update, CancellationToken cancellationToken) =>
+        canary.Spec.AutoscalerRef?.Kind switch
+        {
+            "HorizontalPodAutoscaler" => ConvergeHpaAsync(client, canary, update, cancellationToken),
+            "ScaledObject" => PrimaryScaledObject.ConvergeAsync(client, canary, update, cancellationToken),
+            _ => Task.FromResult<string?>(null),
+        };
+
+    private static async Task<string?> ConvergeHpaAsync(IKubernetes client, Canary canary, bool update, CancellationToken cancellationToken)
+    {
+        var reference = canary.Spec.AutoscalerRef!;
+        var ns = canary.Metadata.NamespaceProperty;
+        var target = await KubernetesErrors.NullWhenMissingAsync(() =>
+            client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(reference.Name, ns, cancellationToken: cancellationToken));
+        if (target is null)
+        {
+            return $"HorizontalPodAutoscaler {reference.Name}.{ns} not found";
         }
 
-        var ns = canary.Metadata.NamespaceProperty;
-        var target = await client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(reference.Name, ns, cancellationToken: cancellationToken);
         var name = WorkloadNames.PrimaryName(reference.Name);
         var spec = KubernetesJson.Deserialize<V2HorizontalPodAutoscalerSpec>(KubernetesJson.Serialize(target.Spec));
         spec.ScaleTargetRef = new V2CrossVersionObjectReference
@@ -67,5 +85,7 @@ internal static class PrimaryAutoscaler
                 await client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(existing, name, ns, cancellationToken: cancellationToken);
             }
         });
+
+        return null;
     }
 }

@@ -139,6 +139,12 @@ internal sealed class FaultyParts(InMemoryWorld world, InMemoryRolloutStore stor
     public Task PromotePrimaryAsync(Canary canary, CancellationToken cancellationToken) =>
         Call(FaultPart.ApiServer, () => world.PromotePrimaryAsync(canary, cancellationToken));
 
+    public Task ScalePrimaryUpAsync(Canary canary, int replicas, bool holdMinimum, CancellationToken cancellationToken) =>
+        Call(FaultPart.ApiServer, () => world.ScalePrimaryUpAsync(canary, replicas, holdMinimum, cancellationToken));
+
+    public Task ReleasePrimaryScalerAsync(Canary canary, CancellationToken cancellationToken) =>
+        Call(FaultPart.ApiServer, () => world.ReleasePrimaryScalerAsync(canary, cancellationToken));
+
     public Task WriteStatusAsync(Canary canary, CanaryStatus status, CancellationToken cancellationToken) =>
         Call(FaultPart.ApiServer, () => world.WriteStatusAsync(canary, status, cancellationToken));
 

@@ -239,6 +239,12 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
     /// <summary>The primary's replicas, or (no primary) the target's own, at least 1.</summary>
     private int RestoredReplicas => Primary?.Replicas ?? Math.Max(1, Target.Replicas);
 
+    /// <summary>The primary autoscaler's maximum, as the cluster adapter reads it (only with an autoscalerRef).</summary>
+    public int? PrimaryMaxReplicas { get; set; }
+
+    /// <summary>The minimum a pre-scale holds the primary autoscaler at (<see cref="ScalePrimaryUpAsync"/>); null when none is held.</summary>
+    public int? HeldPrimaryMinimum { get; private set; }
+
     /// <summary>When set, the target cannot be used (a missing Deployment, say): the observation reports this problem.</summary>
     public string? TargetProblem { get; set; }
 
@@ -271,6 +277,9 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
             Target.Image, new Dictionary<string, string>(TargetConfigs), Target.Readiness, Primary.Readiness)
         {
             PrimaryMatchesTarget = primaryMatchesTarget,
+            Scaling = canary.Spec.AutoscalerRef is null
+                ? null
+                : new ScalingObservation(Target.Replicas, Primary.Replicas, PrimaryMaxReplicas, HeldPrimaryMinimum is not null),
         });
     }
 
@@ -296,6 +305,29 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
         Primary!.Image = Target.Image;
         PrimaryConfigs = new Dictionary<string, string>(TargetConfigs);
         StartRollout(Primary);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>As the cluster adapter: never scales down; more replicas start a rollout the primary's readiness waits for.</summary>
+    public Task ScalePrimaryUpAsync(Canary canary, int replicas, bool holdMinimum, CancellationToken cancellationToken)
+    {
+        if (holdMinimum)
+        {
+            HeldPrimaryMinimum = replicas;
+        }
+
+        if (replicas > Primary!.Replicas)
+        {
+            Primary.Replicas = replicas;
+            StartRollout(Primary);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ReleasePrimaryScalerAsync(Canary canary, CancellationToken cancellationToken)
+    {
+        HeldPrimaryMinimum = null;
         return Task.CompletedTask;
     }
 
