@@ -63,7 +63,7 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
                 ["metadata"] = new JsonObject { ["resourceVersion"] = observedVersion },
                 ["spec"] = new JsonObject
                 {
-                    ["rules"] = HttpRouteSpec.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored)["rules"]!.DeepClone(),
+                    ["rules"] = HttpRouteSpec.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored, weights.Cookies)["rules"]!.DeepClone(),
                 },
             };
             try
@@ -83,7 +83,7 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
         {
             var route = await ReadAsync(canary, version, cancellationToken)
                 ?? throw new InvalidOperationException($"HTTPRoute {WorkloadNames.ServiceName(canary)}.{canary.Metadata.NamespaceProperty} not found");
-            var spec = HttpRouteSpec.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored);
+            var spec = HttpRouteSpec.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored, weights.Cookies);
             if (JsonNode.DeepEquals(spec, route["spec"]))
             {
                 return;
