@@ -241,8 +241,9 @@ internal sealed class ClusterStore(TimeProvider time)
             metadata["uid"] = Guid.NewGuid().ToString();
             metadata["creationTimestamp"] = Timestamp(time.GetUtcNow());
             metadata["generation"] = 1;
-            metadata["resourceVersion"] = NextResourceVersion();
             metadata.Remove("deletionTimestamp");
+            ServiceValidation.Check(resource, name, obj);
+            metadata["resourceVersion"] = NextResourceVersion();
             obj = Normalized(obj);
             _objects[key] = obj;
             Record(ChangeType.Added, key, obj, previous: null);
@@ -454,6 +455,7 @@ internal sealed class ClusterStore(TimeProvider time)
             metadata["generation"] = (JsonFields.Int64(oldMetadata["generation"]) ?? 0) + 1;
         }
 
+        ServiceValidation.Check(resource, key.Name, candidate);
         metadata["resourceVersion"] = NextResourceVersion();
         candidate = Normalized(candidate);
         _objects[key] = candidate;
