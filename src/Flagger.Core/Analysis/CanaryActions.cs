@@ -24,7 +24,11 @@ namespace Flagger.Core.Analysis;
 [JsonDerivedType(typeof(RevertRoutes), "revertRoutes")]
 public abstract record CanaryAction;
 
-public sealed record SetRoutes(int PrimaryWeight, int CanaryWeight, bool Mirrored = false) : CanaryAction;
+public sealed record SetRoutes(int PrimaryWeight, int CanaryWeight, bool Mirrored = false) : CanaryAction
+{
+    /// <summary>With session affinity: the cookies the route is built with, also written to the status (<see cref="SessionAffinityCookies"/>).</summary>
+    public SessionCookies? Cookies { get; init; }
+}
 
 public sealed record ScaleTargetToZero : CanaryAction;
 

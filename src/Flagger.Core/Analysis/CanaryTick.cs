@@ -13,14 +13,14 @@ public static class CanaryTick
     public static TickStep Plan(CanaryObservation observation)
     {
         var planning = new PlanningChecks();
-        var decision = new TickDecider(observation, planning).Decide();
+        var decision = SessionAffinityCookies.Apply(observation.Canary, new TickDecider(observation, planning).Decide());
         return planning.Stages.Count == 0
             ? new TickStep(null, decision)
             : new TickStep(new CheckPlan(planning.Stages), null);
     }
 
     public static TickDecision Decide(CanaryObservation observation, CheckReport report) =>
-        new TickDecider(observation, new ReportedChecks(report)).Decide();
+        SessionAffinityCookies.Apply(observation.Canary, new TickDecider(observation, new ReportedChecks(report)).Decide());
 
     private sealed class PlanningChecks : ICheckResults
     {

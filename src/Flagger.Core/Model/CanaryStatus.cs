@@ -53,7 +53,8 @@ public sealed record CanaryStatus
 
     /// <summary>
     /// Ours: the Canary <c>metadata.generation</c> this status was computed from. The adapters converge the
-    /// generated Services only when it lags, which keeps a steady-state tick to a handful of API calls.
+    /// generated Services only when it lags (or, with <c>portDiscovery</c>, when the target's revision is new),
+    /// which keeps a steady-state tick to a handful of API calls.
     /// </summary>
     [JsonPropertyName("observedGeneration")]
     public long? ObservedGeneration { get; init; }

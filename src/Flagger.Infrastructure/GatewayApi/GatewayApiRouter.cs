@@ -80,7 +80,7 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
                 ["metadata"] = new JsonObject { ["resourceVersion"] = observedVersion },
                 ["spec"] = new JsonObject
                 {
-                    ["rules"] = kind.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored)["rules"]!.DeepClone(),
+                    ["rules"] = kind.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored, weights.Cookies)["rules"]!.DeepClone(),
                 },
             };
             try
@@ -100,7 +100,7 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
         {
             var route = await ReadAsync(canary, version, kind, cancellationToken)
                 ?? throw new InvalidOperationException($"{kind.Kind} {WorkloadNames.ServiceName(canary)}.{canary.Metadata.NamespaceProperty} not found");
-            var spec = kind.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored);
+            var spec = kind.Build(canary, version, weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored, weights.Cookies);
             if (JsonNode.DeepEquals(spec, route["spec"]))
             {
                 return;

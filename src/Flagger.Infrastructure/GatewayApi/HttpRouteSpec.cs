@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Routing;
 using Flagger.Core.Workloads;
@@ -15,11 +15,14 @@ namespace Flagger.Infrastructure.GatewayApi;
 public static class HttpRouteSpec
 {
     /// <summary>The spec as JSON, as it goes to the API server (<see cref="Model"/> serialised).</summary>
-    public static JsonObject Build(Canary canary, GatewayApiVersion version, int primaryWeight, int canaryWeight, bool mirrored) =>
-        Model(canary, version, primaryWeight, canaryWeight, mirrored).ToJson();
+    public static JsonObject Build(Canary canary, GatewayApiVersion version, int primaryWeight, int canaryWeight, bool mirrored, SessionCookies? cookies = null) =>
+        Model(canary, version, primaryWeight, canaryWeight, mirrored, cookies).ToJson();
 
-    /// <summary>The typed spec for the split: <paramref name="primaryWeight"/>/<paramref name="canaryWeight"/>, mirrored or not.</summary>
-    public static RouteSpec Model(Canary canary, GatewayApiVersion version, int primaryWeight, int canaryWeight, bool mirrored)
+    /// <summary>
+    /// The typed spec for the split: <paramref name="primaryWeight"/>/<paramref name="canaryWeight"/>, mirrored or not.
+    /// With session affinity, the rules use <paramref name="cookies"/>, by default those the status holds for that weight.
+    /// </summary>
+    public static RouteSpec Model(Canary canary, GatewayApiVersion version, int primaryWeight, int canaryWeight, bool mirrored, SessionCookies? cookies = null)
     {
         var service = canary.Spec.Service;
         var analysis = canary.Analysis;
@@ -45,7 +48,8 @@ public static class HttpRouteSpec
         List<RouteRule> rules = [];
         if (analysis.SessionAffinity is { } affinity)
         {
-            rules.AddRange(SessionAffinityRules(canary, version, affinity, serviceMatches, primaryService, canaryService, primaryWeight, canaryWeight, Backend, Rule));
+            var sessionCookies = cookies ?? SessionAffinityCookies.ForRoute(canary, canaryWeight);
+            rules.AddRange(SessionAffinityRules(canary, version, affinity, sessionCookies, serviceMatches, primaryService, canaryService, primaryWeight, canaryWeight, Backend, Rule));
         }
         else if (analysis.Strategy == DeploymentStrategy.ABTesting)
         {
@@ -89,22 +93,6 @@ public static class HttpRouteSpec
         return [new RouteFilter { Type = RouteFilter.RequestMirrorType, RequestMirror = new RouteRequestMirror(target) { Percent = percent } }];
     }
 
-    /// <summary>
-    /// The session cookie of the revision under analysis: <c>name=value</c> with ten letters derived from the
-    /// canary and the revision, so every tick (and every replica of this controller) computes the same one.
-    /// </summary>
-    public static string Cookie(Canary canary, string cookieName, string? revision)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{canary.Metadata.Uid}/{canary.Metadata.Name}/{cookieName}/{revision}"));
-        var letters = new char[10];
-        for (var i = 0; i < letters.Length; i++)
-        {
-            letters[i] = (char)('a' + (hash[i] % 26));
-        }
-
-        return $"{cookieName}={new string(letters)}";
-    }
-
     internal static RouteParentRef ParentRef(GatewayReference reference) => new()
     {
         Group = string.IsNullOrEmpty(reference.Group) ? GatewayApiVersion.Group : reference.Group,
@@ -115,10 +103,12 @@ public static class HttpRouteSpec
         Port = reference.Port,
     };
 
+    /// <summary>Flagger's rules for session affinity (spec §4.6), from the cookies of the status.</summary>
     private static IEnumerable<RouteRule> SessionAffinityRules(
         Canary canary,
         GatewayApiVersion version,
         SessionAffinity affinity,
+        SessionCookies cookies,
         IReadOnlyList<RouteMatch> serviceMatches,
         string primaryService,
         string canaryService,
@@ -127,14 +117,11 @@ public static class HttpRouteSpec
         Func<string, int, IReadOnlyList<RouteFilter>?, RouteBackendRef> backend,
         Func<IReadOnlyList<RouteMatch>, IReadOnlyList<RouteBackendRef>, IReadOnlyList<RouteFilter>?, RouteRule> rule)
     {
-        var status = canary.Status;
-        var canaryCookie = Cookie(canary, affinity.CookieName, status?.LastAppliedSpec);
-        if (canaryWeight > 0)
+        if (canaryWeight > 0 && cookies.Canary is { } canaryCookie)
         {
             var maxAge = affinity.MaxAge is > 0 ? affinity.MaxAge.Value : 86400;
             var canaryBackend = backend(canaryService, canaryWeight, SetCookie(CookieHeader(canaryCookie, maxAge, affinity)));
-            var primaryCookieName = version.SupportsPrimaryCookie ? affinity.PrimaryCookieName : null;
-            var primaryCookie = primaryCookieName is null ? null : Cookie(canary, primaryCookieName, status?.LastPromotedSpec);
+            var primaryCookie = version.SupportsPrimaryCookie && !string.IsNullOrEmpty(affinity.PrimaryCookieName) ? cookies.Primary : null;
             var interval = (int)canary.Analysis.GetInterval().TotalSeconds;
             var primaryBackend = primaryCookie is null
                 ? backend(primaryService, primaryWeight, null)
@@ -150,10 +137,13 @@ public static class HttpRouteSpec
             yield break;
         }
 
-        // At weight 0 (start, end of promotion, rollback) the revision's cookie is expired on its next request.
-        var expire = SetCookie($"{canaryCookie}; Max-Age=-1");
-        yield return rule(CookieMatches(serviceMatches, canaryCookie), [backend(primaryService, primaryWeight, null), backend(canaryService, canaryWeight, null)], expire);
-        yield return rule(serviceMatches, [backend(primaryService, primaryWeight, null), backend(canaryService, canaryWeight, null)], null);
+        // At weight 0 (start, end of promotion, rollback) the previous run's cookie is expired on its next request;
+        // without one, Flagger's first rule is a copy of the weighted one.
+        var weighted = rule(serviceMatches, [backend(primaryService, primaryWeight, null), backend(canaryService, canaryWeight, null)], null);
+        yield return cookies.Previous is { } previous
+            ? rule(CookieMatches(serviceMatches, previous), [backend(primaryService, primaryWeight, null), backend(canaryService, canaryWeight, null)], SetCookie($"{previous}; Max-Age=-1"))
+            : weighted;
+        yield return weighted;
     }
 
     private static RouteFilter[] SetCookie(string value) =>
@@ -201,9 +191,16 @@ public static class HttpRouteSpec
         return header.ToString();
     }
 
-    /// <summary>The service matches with their headers replaced by a Cookie header carrying <paramref name="cookie"/>.</summary>
-    private static RouteMatch[] CookieMatches(IReadOnlyList<RouteMatch> serviceMatches, string cookie) =>
-        [.. serviceMatches.Select(match => match with { Headers = [new RouteValueMatch("Cookie", "RegularExpression", $".*{cookie}.*")] })];
+    /// <summary>
+    /// The service matches with their headers replaced by a Cookie header carrying <paramref name="cookie"/>, in
+    /// Flagger's form <c>.*name.*value.*</c>, so a route Flagger wrote is the route built here.
+    /// </summary>
+    private static RouteMatch[] CookieMatches(IReadOnlyList<RouteMatch> serviceMatches, string cookie)
+    {
+        var parts = cookie.Split('=', 2);
+        var pattern = parts.Length == 2 ? $".*{parts[0]}.*{parts[1]}.*" : $".*{cookie}.*";
+        return [.. serviceMatches.Select(match => match with { Headers = [new RouteValueMatch("Cookie", "RegularExpression", pattern)] })];
+    }
 
     /// <summary>Every analysis match crossed with every service match: path and method from the service, headers and query from the analysis.</summary>
     private static RouteMatch[] ABMatches(IList<HttpMatchRequest> analysisMatches, IReadOnlyList<RouteMatch> serviceMatches) =>

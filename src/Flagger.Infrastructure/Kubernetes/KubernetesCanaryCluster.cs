@@ -50,10 +50,12 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
         var revision = PodTemplateHash.Compute(target.Spec.Template);
         var analysis = canary.Analysis;
         var initializing = CanaryPhases.IsInitializing(canary.Status?.Phase);
-        if (initializing || CanarySpecChanged(canary))
+        var podSpec = target.Spec.Template.Spec;
+        var servicesChanged = CanarySpecChanged(canary) || DiscoveredPortsMayHaveChanged(canary, revision);
+        if (initializing || servicesChanged)
         {
-            await Services.EnsureAsync(client, canary, selector.Selector, ServiceRole.Canary, cancellationToken);
-            await Services.EnsureAsync(client, canary, selector.Selector, ServiceRole.Primary, cancellationToken);
+            await Services.EnsureAsync(client, canary, selector.Selector, podSpec, ServiceRole.Canary, cancellationToken);
+            await Services.EnsureAsync(client, canary, selector.Selector, podSpec, ServiceRole.Primary, cancellationToken);
             if (await PrimaryAutoscaler.EnsureAsync(client, canary, cancellationToken) is { } missing)
             {
                 return WorkloadObservation.Unusable(missing);
@@ -82,9 +84,9 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
 
         var deadline = canary.Spec.ProgressDeadline;
         var primaryReadiness = DeploymentReadiness.Evaluate(primary, analysis.EffectivePrimaryReadyThreshold, deadline, now);
-        if ((initializing && primaryReadiness.IsReady) || (!initializing && CanarySpecChanged(canary)) || canary.Spec.SkipAnalysis)
+        if ((initializing && primaryReadiness.IsReady) || (!initializing && servicesChanged) || canary.Spec.SkipAnalysis)
         {
-            await Services.EnsureAsync(client, canary, selector.Selector, ServiceRole.Apex, cancellationToken);
+            await Services.EnsureAsync(client, canary, selector.Selector, podSpec, ServiceRole.Apex, cancellationToken);
         }
 
         return new WorkloadObservation(
@@ -217,6 +219,14 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
     /// <summary>The generated Services follow the Canary spec; they are converged when it changed since the last status.</summary>
     internal static bool CanarySpecChanged(Canary canary) =>
         canary.Metadata.Generation is null || canary.Status?.ObservedGeneration != canary.Metadata.Generation;
+
+    /// <summary>
+    /// With <c>portDiscovery</c> the Services also follow the target's container ports, which only a new pod
+    /// template can change. Flagger reconciles the Services on every tick; converging them on the ticks that
+    /// see a revision other than the last applied one gives the same Services for a few reads less.
+    /// </summary>
+    internal static bool DiscoveredPortsMayHaveChanged(Canary canary, string revision) =>
+        canary.Spec.Service.PortDiscovery && canary.Status?.LastAppliedSpec != revision;
 
     private Task ScaleTargetAsync(Canary canary, int replicas, CancellationToken cancellationToken) =>
         client.AppsV1.PatchNamespacedDeploymentAsync(

@@ -20,7 +20,8 @@ internal enum ServiceRole
 /// <summary>The three ClusterIP Services of a canary (spec §3.7), created or converged, written only on a difference.</summary>
 internal static class Services
 {
-    public static async Task EnsureAsync(IKubernetes client, Canary canary, SelectorLabel selector, ServiceRole role, CancellationToken cancellationToken)
+    /// <param name="targetPodSpec">The target's pod template, whose container ports <c>portDiscovery</c> adds.</param>
+    public static async Task EnsureAsync(IKubernetes client, Canary canary, SelectorLabel selector, V1PodSpec targetPodSpec, ServiceRole role, CancellationToken cancellationToken)
     {
         var ns = canary.Metadata.NamespaceProperty;
         var apexName = WorkloadNames.ServiceName(canary);
@@ -46,7 +47,7 @@ internal static class Services
                 Type = "ClusterIP",
                 ClusterIP = canary.Spec.Service.Headless ? "None" : null,
                 Selector = new Dictionary<string, string> { [selector.Label] = selectorValue },
-                Ports = [Port(canary.Spec.Service)],
+                Ports = ServicePorts.For(canary.Spec.Service, targetPodSpec),
                 TrafficDistribution = canary.Spec.Service.TrafficDistribution,
             },
         };
@@ -80,21 +81,16 @@ internal static class Services
         });
     }
 
-    private static V1ServicePort Port(CanaryService service) => new()
-    {
-        Name = string.IsNullOrEmpty(service.PortName) ? "http" : service.PortName,
-        Protocol = "TCP",
-        Port = service.Port,
-        TargetPort = service.TargetPort ?? (IntOrString)service.Port,
-        AppProtocol = service.AppProtocol,
-    };
-
+    /// <summary>Ports compared in port order, as Flagger diffs them: a Service listing the same ports otherwise is left alone.</summary>
     private static bool SameRouting(V1ServiceSpec live, V1ServiceSpec desired) =>
         Equal(live.Selector, desired.Selector) &&
         (live.Ports ?? []).Count == desired.Ports.Count &&
-        (live.Ports ?? []).Zip(desired.Ports).All(p =>
+        InPortOrder(live.Ports ?? []).Zip(InPortOrder(desired.Ports)).All(p =>
             p.First.Name == p.Second.Name && p.First.Port == p.Second.Port && p.First.Protocol == p.Second.Protocol &&
             p.First.TargetPort?.Value == p.Second.TargetPort?.Value && p.First.AppProtocol == p.Second.AppProtocol);
+
+    private static IEnumerable<V1ServicePort> InPortOrder(IEnumerable<V1ServicePort> ports) =>
+        ports.OrderBy(p => p.Port).ThenBy(p => p.Name, StringComparer.Ordinal);
 
     private static bool SameMetadata(V1ObjectMeta live, V1ObjectMeta desired) =>
         Equal(live.Labels, desired.Labels) && Equal(live.Annotations, desired.Annotations);

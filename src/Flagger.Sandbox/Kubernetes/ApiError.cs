@@ -35,7 +35,7 @@ public sealed class ApiError : Exception
             resource, name);
 
     public static ApiError Invalid(ApiResource resource, string name, string why) =>
-        new(422, "Invalid", $"{resource.Kind}.{resource.Group} \"{name}\" is invalid: {why}", resource, name);
+        new(422, "Invalid", $"{(resource.Group.Length == 0 ? resource.Kind : $"{resource.Kind}.{resource.Group}")} \"{name}\" is invalid: {why}", resource, name);
 
     public static ApiError BadRequest(string message) => new(400, "BadRequest", message);
 

@@ -241,9 +241,10 @@ internal sealed class ClusterStore(TimeProvider time)
             metadata["uid"] = Guid.NewGuid().ToString();
             metadata["creationTimestamp"] = Timestamp(time.GetUtcNow());
             metadata["generation"] = 1;
-            metadata["resourceVersion"] = NextResourceVersion();
             metadata.Remove("deletionTimestamp");
             metadata.Remove("deletionGracePeriodSeconds");
+            ServiceValidation.Check(resource, name, obj);
+            metadata["resourceVersion"] = NextResourceVersion();
             obj = Normalized(obj);
             _objects[key] = obj;
             Record(ChangeType.Added, key, obj, previous: null);
@@ -492,6 +493,7 @@ internal sealed class ClusterStore(TimeProvider time)
             metadata["generation"] = (JsonFields.Int64(oldMetadata["generation"]) ?? 0) + 1;
         }
 
+        ServiceValidation.Check(resource, key.Name, candidate);
         metadata["resourceVersion"] = NextResourceVersion();
         candidate = Normalized(candidate);
         _objects[key] = candidate;

@@ -130,6 +130,7 @@ public sealed class HttpRouteSpecPinnedTests
             Path = "/",
             SameSite = "Lax",
         };
+        c.Status = c.Status! with { SessionAffinityCookie = "flagger-cookie=cyfxihmxfb", PrimarySessionAffinityCookie = "primary-cookie=rxiyfvyedk" };
         c.Spec.Service.Timeout = "15s";
         c.Spec.Service.Match =
         [

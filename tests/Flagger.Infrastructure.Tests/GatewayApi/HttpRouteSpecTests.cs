@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Infrastructure.GatewayApi;
 
@@ -161,55 +162,112 @@ public sealed class HttpRouteSpecTests
     }
 
     [Fact]
-    public void Build_SessionAffinityAboveZero_StickyRulesThenWeightedRuleSettingCookies()
+    public void Build_SessionAffinityAboveZero_StickyRulesThenWeightedRuleSettingTheStatusCookies()
     {
-        var canary = Podinfo(c => c.Spec.Analysis!.SessionAffinity = new SessionAffinity
+        var canary = Podinfo(c =>
         {
-            CookieName = "flagger-cookie",
-            PrimaryCookieName = "primary-cookie",
-            MaxAge = 300,
-            Domain = "example.com",
-            HttpOnly = true,
-            Partitioned = true,
-            Path = "/",
-            SameSite = "Strict",
-            Secure = true,
+            c.Spec.Analysis!.SessionAffinity = new SessionAffinity
+            {
+                CookieName = "flagger-cookie",
+                PrimaryCookieName = "primary-cookie",
+                MaxAge = 300,
+                Domain = "example.com",
+                HttpOnly = true,
+                Partitioned = true,
+                Path = "/",
+                SameSite = "Strict",
+                Secure = true,
+            };
+            c.Status = c.Status! with { SessionAffinityCookie = "flagger-cookie=ZmKqsTdfWe", PrimarySessionAffinityCookie = "primary-cookie=HyWqNcLbAr" };
         });
-        var cookie = HttpRouteSpec.Cookie(canary, "flagger-cookie", "rev-2");
 
         var rules = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 90, 10, false));
 
         Assert.Equal(3, rules.Count);
-        Assert.Equal($".*{cookie}.*", (string?)rules[0]!["matches"]![0]!["headers"]![0]!["value"]);
+        Assert.Equal(".*flagger-cookie.*ZmKqsTdfWe.*", CookieMatch(rules[0]!));
         Assert.Equal([("podinfo-primary", 0), ("podinfo-canary", 100)], Backends(rules[0]!));
+        Assert.Equal(".*primary-cookie.*HyWqNcLbAr.*", CookieMatch(rules[1]!));
         Assert.Equal([("podinfo-primary", 100), ("podinfo-canary", 0)], Backends(rules[1]!));
         Assert.Equal([("podinfo-primary", 90), ("podinfo-canary", 10)], Backends(rules[2]!));
-        var setCookie = (string?)rules[2]!["backendRefs"]![1]!["filters"]![0]!["responseHeaderModifier"]!["add"]![0]!["value"];
-        Assert.Equal($"{cookie}; Max-Age=300; Domain=example.com; HttpOnly; Partitioned; Path=/; SameSite=Strict; Secure", setCookie);
-        Assert.Matches("^flagger-cookie=[a-z]{10}$", cookie);
+        Assert.Equal("flagger-cookie=ZmKqsTdfWe; Max-Age=300; Domain=example.com; HttpOnly; Partitioned; Path=/; SameSite=Strict; Secure", BackendSetCookie(rules[2]!, 1));
+        Assert.Equal("primary-cookie=HyWqNcLbAr; Max-Age=60; Domain=example.com; HttpOnly; Partitioned; Path=/; SameSite=Strict; Secure", BackendSetCookie(rules[2]!, 0));
     }
 
     [Fact]
-    public void Build_SessionAffinityAtZero_ExpiresTheRevisionCookie()
+    public void Build_SessionAffinityAboveZero_StatusWithoutCookies_UsesTheCookiesTheTickStores()
     {
-        var canary = Podinfo(c => c.Spec.Analysis!.SessionAffinity = new SessionAffinity { CookieName = "flagger-cookie" });
-        var cookie = HttpRouteSpec.Cookie(canary, "flagger-cookie", "rev-2");
+        var canary = Podinfo(c => c.Spec.Analysis!.SessionAffinity = new SessionAffinity { CookieName = "flagger-cookie", PrimaryCookieName = "primary-cookie" });
+        var stored = SessionAffinityCookies.Next(canary, canary.Status!, 10);
+
+        var rules = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 90, 10, false));
+
+        Assert.StartsWith($"{stored.SessionAffinityCookie}; Max-Age=86400", BackendSetCookie(rules[2]!, 1));
+        Assert.StartsWith($"{stored.PrimarySessionAffinityCookie}; Max-Age=60", BackendSetCookie(rules[2]!, 0));
+    }
+
+    [Fact]
+    public void Build_SessionAffinityWithTheCookiesOfTheTick_UsesThemOverTheStatus()
+    {
+        var canary = Podinfo(c =>
+        {
+            c.Spec.Analysis!.SessionAffinity = new SessionAffinity { CookieName = "flagger-cookie" };
+            c.Status = c.Status! with { SessionAffinityCookie = "flagger-cookie=statusstat" };
+        });
+
+        var rules = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 100, 0, false, new SessionCookies(null, null, "flagger-cookie=ticktickti")));
+
+        Assert.Equal(".*flagger-cookie.*ticktickti.*", CookieMatch(rules[0]!));
+    }
+
+    [Fact]
+    public void Build_SessionAffinityAtZero_ExpiresThePreviousCookie()
+    {
+        var canary = Podinfo(c =>
+        {
+            c.Spec.Analysis!.SessionAffinity = new SessionAffinity { CookieName = "flagger-cookie" };
+            c.Status = c.Status! with { PreviousSessionAffinityCookie = "flagger-cookie=oldoldoldo" };
+        });
 
         var rules = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 100, 0, false));
 
         Assert.Equal(2, rules.Count);
-        Assert.Equal($"{cookie}; Max-Age=-1", (string?)rules[0]!["filters"]![0]!["responseHeaderModifier"]!["add"]![0]!["value"]);
+        Assert.Equal(".*flagger-cookie.*oldoldoldo.*", CookieMatch(rules[0]!));
+        Assert.Equal("flagger-cookie=oldoldoldo; Max-Age=-1", (string?)rules[0]!["filters"]![0]!["responseHeaderModifier"]!["add"]![0]!["value"]);
+        Assert.Equal([("podinfo-primary", 100), ("podinfo-canary", 0)], Backends(rules[0]!));
         Assert.Equal([("podinfo-primary", 100), ("podinfo-canary", 0)], Backends(rules[1]!));
+        Assert.Null(rules[1]!["matches"]![0]!["headers"]);
     }
 
     [Fact]
-    public void Cookie_SameCanaryAndRevision_IsStable_AndChangesWithTheRevision()
+    public void Build_SessionAffinityAtZero_TheRunsCookieIsTheOneExpired()
     {
-        var canary = Podinfo();
+        var canary = Podinfo(c =>
+        {
+            c.Spec.Analysis!.SessionAffinity = new SessionAffinity { CookieName = "flagger-cookie" };
+            c.Status = c.Status! with { SessionAffinityCookie = "flagger-cookie=currentcur", PreviousSessionAffinityCookie = "flagger-cookie=oldoldoldo" };
+        });
 
-        Assert.Equal(HttpRouteSpec.Cookie(canary, "c", "rev-2"), HttpRouteSpec.Cookie(canary, "c", "rev-2"));
-        Assert.NotEqual(HttpRouteSpec.Cookie(canary, "c", "rev-2"), HttpRouteSpec.Cookie(canary, "c", "rev-3"));
+        var rules = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 100, 0, false));
+
+        Assert.Equal("flagger-cookie=currentcur; Max-Age=-1", (string?)rules[0]!["filters"]![0]!["responseHeaderModifier"]!["add"]![0]!["value"]);
     }
+
+    [Fact]
+    public void Build_SessionAffinityAtZero_NoCookieYet_TheWeightedRuleTwice()
+    {
+        var canary = Podinfo(c => c.Spec.Analysis!.SessionAffinity = new SessionAffinity { CookieName = "flagger-cookie" });
+
+        var rules = Rules(HttpRouteSpec.Build(canary, GatewayApiVersion.V1, 100, 0, false));
+
+        Assert.Equal(2, rules.Count);
+        Assert.Equal(rules[1]!.ToJsonString(), rules[0]!.ToJsonString());
+        Assert.Null(rules[0]!["filters"]);
+    }
+
+    private static string? CookieMatch(JsonNode rule) => (string?)rule["matches"]![0]!["headers"]![0]!["value"];
+
+    private static string? BackendSetCookie(JsonNode rule, int backend) =>
+        (string?)rule["backendRefs"]![backend]!["filters"]![0]!["responseHeaderModifier"]!["add"]![0]!["value"];
 
     [Theory]
     [InlineData("gatewayapi:v1", "v1")]

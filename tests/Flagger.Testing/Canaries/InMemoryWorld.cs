@@ -50,6 +50,9 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
 
     public List<(int Primary, int Canary, bool Mirrored)> RouteHistory { get; } = [];
 
+    /// <summary>The session-affinity cookies of the last route written (null without session affinity).</summary>
+    public SessionCookies? RouteCookies { get; private set; }
+
     public List<RecordEvent> Events { get; } = [];
 
     public List<SendAlert> Alerts { get; } = [];
@@ -371,6 +374,7 @@ public sealed class InMemoryWorld : ICanaryCluster, ITrafficRouter, IMetricProvi
 
         (PrimaryWeight, CanaryWeight, Mirrored) = (weights.PrimaryWeight, weights.CanaryWeight, weights.Mirrored);
         RouteHistory.Add((PrimaryWeight, CanaryWeight, Mirrored));
+        RouteCookies = weights.Cookies;
         return Task.CompletedTask;
     }
 
