@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Routing;
 
