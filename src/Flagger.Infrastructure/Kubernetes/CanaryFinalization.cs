@@ -85,6 +85,12 @@ internal static class CanaryFinalization
             return;
         }
 
+        if (canary.Spec.AutoscalerRef is { Kind: "ScaledObject" })
+        {
+            // Flagger's finalize resumes the target scaler first: KEDA keeps a paused target at zero.
+            await PrimaryScaledObject.ResumeTargetAsync(client, canary, cancellationToken);
+        }
+
         var restore = await RestoreOfAsync(client, canary, target, cancellationToken);
         if (restore.IsDone(target.Spec.Replicas ?? 1))
         {
@@ -159,8 +165,8 @@ internal static class CanaryFinalization
 
     /// <summary>
     /// As ScaleTargetUp (spec §3.4), except that with a primary and no autoscaler the target takes exactly the
-    /// primary's replicas (Flagger's Finalize): with an HPA its minimum (at least 1, the HPA scales from there);
-    /// with another autoscaler at least 1; with no primary the target's own replicas when above zero, else 1.
+    /// primary's replicas (Flagger's Finalize): with an HPA its minimum (at least 1, the HPA scales from there),
+    /// with a KEDA ScaledObject its minReplicaCount (at least 1; the ScaledObject resumed first); with no primary the target's own replicas when above zero, else 1.
     /// </summary>
     private static async Task<Restore> RestoreOfAsync(IKubernetes client, Canary canary, V1Deployment target, CancellationToken cancellationToken)
     {
@@ -170,6 +176,12 @@ internal static class CanaryFinalization
             var hpa = await KubernetesErrors.NullWhenMissingAsync(() =>
                 client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(hpaRef.Name, ns, cancellationToken: cancellationToken));
             return new Restore(hpa?.Spec.MinReplicas is > 1 ? hpa.Spec.MinReplicas.Value : 1, AtLeast: true);
+        }
+
+        if (canary.Spec.AutoscalerRef is { Kind: "ScaledObject" })
+        {
+            var minimum = await PrimaryScaledObject.TargetMinimumAsync(client, canary, cancellationToken);
+            return new Restore(minimum is > 1 ? minimum.Value : 1, AtLeast: true);
         }
 
         if (canary.Spec.AutoscalerRef is not null)

@@ -142,6 +142,36 @@ public sealed class RevertOnDeletionTests(FakeApiServerFixture fixture)
     }
 
     [Fact]
+    public async Task Deletion_WithAKedaScaledObject_TargetScalerResumedAndTargetGetsItsMinimum()
+    {
+        var server = fixture.FreshServer();
+        var ns = fixture.NewNamespace();
+        server.Seed(new JsonObject
+        {
+            ["apiVersion"] = "keda.sh/v1alpha1",
+            ["kind"] = "ScaledObject",
+            ["metadata"] = new JsonObject { ["name"] = "podinfo", ["namespace"] = ns },
+            ["spec"] = new JsonObject { ["scaleTargetRef"] = new JsonObject { ["name"] = "podinfo" }, ["minReplicaCount"] = 3, ["maxReplicaCount"] = 6 },
+        });
+        var rollout = new ClusterRollout(server, ns, change: c =>
+        {
+            c.Spec.RevertOnDeletion = true;
+            c.Spec.AutoscalerRef = new AutoscalerReference { ApiVersion = "keda.sh/v1alpha1", Kind = "ScaledObject", Name = "podinfo" };
+        });
+        await rollout.TickUntilAsync(CanaryPhase.Initialized);
+        Assert.Equal("0", (string?)server.Get("keda.sh/v1alpha1", "ScaledObject", ns, "podinfo")!["metadata"]!["annotations"]!["autoscaling.keda.sh/paused-replicas"]);
+        using var client = server.CreateClient();
+
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync<JsonObject>(FlaggerApi.Group, FlaggerApi.Version, ns, Canary.KubePlural, "podinfo");
+        await rollout.TickAsync();
+        await rollout.TickAsync();
+
+        Assert.Null(server.Get<Canary>(ns, "podinfo"));
+        Assert.Equal(3, rollout.Deployment("podinfo").Spec.Replicas);
+        Assert.Null(server.Get("keda.sh/v1alpha1", "ScaledObject", ns, "podinfo")!["metadata"]!["annotations"]?["autoscaling.keda.sh/paused-replicas"]);
+    }
+
+    [Fact]
     public async Task Deletion_WithAnHpa_TargetGetsTheHpaMinimum()
     {
         var server = fixture.FreshServer();
