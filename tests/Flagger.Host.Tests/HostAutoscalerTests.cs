@@ -5,10 +5,8 @@ using Flagger.Core.Model;
 using Flagger.Host.Testing;
 using Flagger.Sandbox;
 using Flagger.Sandbox.Kubernetes;
-using Flagger.Testing.Azurite;
 using k8s;
 using k8s.Models;
-using Microsoft.AspNetCore.Builder;
 
 namespace Flagger.Host.Tests;
 
@@ -19,43 +17,23 @@ namespace Flagger.Host.Tests;
 /// </summary>
 public sealed class HostAutoscalerTests : IAsyncLifetime
 {
-    private AzuriteServer _azurite = null!;
-    private FakeKubernetesApiServer _cluster = null!;
-    private WebApplication _host = null!;
-    private HttpClient _http = null!;
+    private FakeClusterHost _env = null!;
 
     public async Task InitializeAsync()
     {
-        _azurite = await AzuriteServer.StartAsync();
-        _cluster = await FakeKubernetesApiServer.StartAsync();
-        _host = await TestHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Kubernetes:Kubeconfig"] = _cluster.KubeconfigPath,
-            ["StateStore:ConnectionString"] = _azurite.ConnectionString,
-            ["Prometheus:Address"] = "http://127.0.0.1:9",
-            ["Host:ApiKey"] = "secret",
-            ["Host:TaskHubName"] = "autoscalertests",
-            ["Host:SweepInterval"] = "00:00:01",
-            ["Host:RolloutInterval"] = "00:00:01",
-        });
-        _http = new HttpClient { BaseAddress = TestHost.AddressOf(_host) };
-        _http.DefaultRequestHeaders.Add(HostEndpoints.ApiKeyHeader, "secret");
+        _env = await FakeClusterHost.StartAsync("autoscalertests");
     }
 
     public async Task DisposeAsync()
     {
-        _http.Dispose();
-        await _host.StopAsync();
-        await _host.DisposeAsync();
-        await _cluster.DisposeAsync();
-        await _azurite.DisposeAsync();
+        await _env.DisposeAsync();
     }
 
-    private Canary Canary => _cluster.Get<Canary>("test", "podinfo")!;
+    private Canary Canary => _env.Cluster.Get<Canary>("test", "podinfo")!;
 
-    private V2HorizontalPodAutoscaler PrimaryHpa => _cluster.Get<V2HorizontalPodAutoscaler>("test", "podinfo-primary")!;
+    private V2HorizontalPodAutoscaler PrimaryHpa => _env.Cluster.Get<V2HorizontalPodAutoscaler>("test", "podinfo-primary")!;
 
-    private int? Replicas(string name) => _cluster.Get<V1Deployment>("test", name)!.Spec.Replicas;
+    private int? Replicas(string name) => _env.Cluster.Get<V1Deployment>("test", name)!.Spec.Replicas;
 
     /// <summary>
     /// The podinfo canary with an HPA (2 to 10 replicas) and a confirm-promotion gate, run to WaitingPromotion on a
@@ -64,9 +42,9 @@ public sealed class HostAutoscalerTests : IAsyncLifetime
     /// </summary>
     private async Task WaitingForPromotionAsync()
     {
-        _cluster.Seed(SampleApp.ConfigMap("test", "podinfo"));
-        _cluster.Seed(SampleApp.Deployment("test", "podinfo", SampleApp.DefaultImage, replicas: 2));
-        _cluster.Seed(new V2HorizontalPodAutoscaler
+        _env.Cluster.Seed(SampleApp.ConfigMap("test", "podinfo"));
+        _env.Cluster.Seed(SampleApp.Deployment("test", "podinfo", SampleApp.DefaultImage, replicas: 2));
+        _env.Cluster.Seed(new V2HorizontalPodAutoscaler
         {
             ApiVersion = "autoscaling/v2",
             Kind = "HorizontalPodAutoscaler",
@@ -79,7 +57,7 @@ public sealed class HostAutoscalerTests : IAsyncLifetime
                 Metrics = [new V2MetricSpec { Type = "Resource", Resource = new V2ResourceMetricSource { Name = "cpu", Target = new V2MetricTarget { Type = "Utilization", AverageUtilization = 80 } } }],
             },
         });
-        _cluster.Seed(new Canary
+        _env.Cluster.Seed(new Canary
         {
             Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" },
             Spec = new CanarySpec
@@ -100,7 +78,7 @@ public sealed class HostAutoscalerTests : IAsyncLifetime
                         {
                             Name = "approval",
                             Type = WebhookType.ConfirmPromotion,
-                            Url = new Uri(_http.BaseAddress!, "/api/gates/check?code=secret").ToString(),
+                            Url = new Uri(_env.Http.BaseAddress!, "/api/gates/check?code=secret").ToString(),
                         },
                     ],
                 },
@@ -109,9 +87,9 @@ public sealed class HostAutoscalerTests : IAsyncLifetime
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Initialized, TimeSpan.FromSeconds(90));
         Assert.Equal(2, Replicas("podinfo-primary"));
 
-        var target = _cluster.Get<V1Deployment>("test", "podinfo")!;
+        var target = _env.Cluster.Get<V1Deployment>("test", "podinfo")!;
         target.Spec.Template.Spec.Containers[0].Image = "contosoacr.azurecr.io/podinfo:6.0.1";
-        _cluster.Seed(target);
+        _env.Cluster.Seed(target);
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Progressing, TimeSpan.FromSeconds(90));
         Assert.Equal(2, Replicas("podinfo"));
         await ScaleCanaryAsync(6);
@@ -122,14 +100,14 @@ public sealed class HostAutoscalerTests : IAsyncLifetime
     /// <summary>As the canary's HPA would under load: <c>spec.replicas</c> through the API (the deployment simulation rolls it out).</summary>
     private async Task ScaleCanaryAsync(int replicas)
     {
-        using var client = _cluster.CreateClient();
+        using var client = _env.Cluster.CreateClient();
         await client.AppsV1.PatchNamespacedDeploymentAsync(
             new V1Patch("{\"spec\":{\"replicas\":" + replicas.ToString(CultureInfo.InvariantCulture) + "}}", V1Patch.PatchType.MergePatch), "podinfo", "test");
     }
 
     /// <summary>Writes to the route that give the primary all traffic, and to the primary's replicas, in request order.</summary>
     private List<(string What, int Value)> RouteAndPrimaryWrites() =>
-        _cluster.Requests.All
+        _env.Cluster.Requests.All
             .Where(r => r.IsWrite && r.Body.Length > 0)
             .Select(r => (Request: r, Body: JsonNode.Parse(r.Body)))
             .Select(r => r.Request.Path.EndsWith("/httproutes/podinfo", StringComparison.Ordinal)
@@ -146,7 +124,7 @@ public sealed class HostAutoscalerTests : IAsyncLifetime
         while (!condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"timed out; phase {Canary.Status?.Phase}, weight {Canary.Status?.CanaryWeight}; events: " +
-                string.Join(" | ", _cluster.List("v1", "Event", "test").Select(e => (string?)e["message"]).TakeLast(8)));
+                string.Join(" | ", _env.Cluster.List("v1", "Event", "test").Select(e => (string?)e["message"]).TakeLast(8)));
             await Task.Delay(200);
         }
     }
@@ -155,9 +133,9 @@ public sealed class HostAutoscalerTests : IAsyncLifetime
     public async Task CanaryScaledUpByItsHpa_Promotion_ScalesThePrimaryBeforeTheRouteGivesItAllTraffic_AndEndsPromoted()
     {
         await WaitingForPromotionAsync();
-        _cluster.Requests.Clear();
+        _env.Cluster.Requests.Clear();
 
-        Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsync("/api/canaries/test/podinfo/approve?gate=confirm-promotion", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _env.Http.PostAsync("/api/canaries/test/podinfo/approve?gate=confirm-promotion", null)).StatusCode);
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Succeeded, TimeSpan.FromSeconds(90));
 
         var writes = RouteAndPrimaryWrites();
@@ -165,7 +143,7 @@ public sealed class HostAutoscalerTests : IAsyncLifetime
         var allToPrimary = writes.FindIndex(w => w == ("route", 100));
         Assert.True(scaled >= 0 && scaled < allToPrimary, "primary scaled to 8 before the route gave it 100: " + string.Join(", ", writes));
         Assert.Equal((8, 0), (Replicas("podinfo-primary"), Replicas("podinfo")));
-        Assert.Equal("contosoacr.azurecr.io/podinfo:6.0.1", _cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Template.Spec.Containers[0].Image);
+        Assert.Equal("contosoacr.azurecr.io/podinfo:6.0.1", _env.Cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Template.Spec.Containers[0].Image);
         Assert.Equal(2, PrimaryHpa.Spec.MinReplicas);
         Assert.Equal("podinfo-primary", PrimaryHpa.Spec.ScaleTargetRef.Name);
     }
@@ -174,9 +152,9 @@ public sealed class HostAutoscalerTests : IAsyncLifetime
     public async Task CanaryScaledUpByItsHpa_Abort_ScalesThePrimaryUpBeforeTheRouteReturnsToIt()
     {
         await WaitingForPromotionAsync();
-        _cluster.Requests.Clear();
+        _env.Cluster.Requests.Clear();
 
-        Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsync("/api/canaries/test/podinfo/abort", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _env.Http.PostAsync("/api/canaries/test/podinfo/abort", null)).StatusCode);
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Failed, TimeSpan.FromSeconds(60));
 
         var writes = RouteAndPrimaryWrites();
@@ -184,7 +162,7 @@ public sealed class HostAutoscalerTests : IAsyncLifetime
         var allToPrimary = writes.FindIndex(w => w == ("route", 100));
         Assert.True(scaled >= 0 && scaled < allToPrimary, "primary scaled to 8 before the route gave it 100: " + string.Join(", ", writes));
         Assert.Equal((8, 0), (Replicas("podinfo-primary"), Replicas("podinfo")));
-        Assert.Equal(SampleApp.DefaultImage, _cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Template.Spec.Containers[0].Image);
+        Assert.Equal(SampleApp.DefaultImage, _env.Cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Template.Spec.Containers[0].Image);
         Assert.Equal(2, PrimaryHpa.Spec.MinReplicas);
     }
 }

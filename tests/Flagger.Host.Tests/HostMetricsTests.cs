@@ -6,9 +6,7 @@ using Flagger.Host.Testing;
 using Flagger.Sandbox;
 using Flagger.Sandbox.Kubernetes;
 using Flagger.Sandbox.Prometheus;
-using Flagger.Testing.Azurite;
 using k8s.Models;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -29,45 +27,29 @@ public sealed partial class HostMetricsTests(ITestOutputHelper output) : IAsyncL
         "flagger_canary_metric_analysis", "flagger_canary_successes_total", "flagger_canary_failures_total",
     ];
 
-    private AzuriteServer _azurite = null!;
-    private FakeKubernetesApiServer _cluster = null!;
-    private WebApplication _host = null!;
+    private FakeClusterHost _env = null!;
     private PrometheusServer _prometheus = null!;
 
     public async Task InitializeAsync()
     {
-        _azurite = await AzuriteServer.StartAsync();
-        _cluster = await FakeKubernetesApiServer.StartAsync();
         // No API key: the host listens on loopback only, and Prometheus scrapes it as it would in a cluster.
-        _host = await TestHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Kubernetes:Kubeconfig"] = _cluster.KubeconfigPath,
-            ["StateStore:ConnectionString"] = _azurite.ConnectionString,
-            ["Prometheus:Address"] = "http://127.0.0.1:9",
-            ["Host:TaskHubName"] = "metricstests",
-            ["Host:SweepInterval"] = "00:00:01",
-            ["Host:RolloutInterval"] = "00:00:01",
-        });
-        var address = TestHost.AddressOf(_host);
-        _prometheus = await PrometheusServer.StartAsync(new PrometheusServerOptions { ScrapeTargets = [address], MetricsPath = "/api/metrics", JobName = "flagger" });
+        _env = await FakeClusterHost.StartAsync("metricstests", apiKey: null);
+        _prometheus = await PrometheusServer.StartAsync(new PrometheusServerOptions { ScrapeTargets = [_env.Address], MetricsPath = "/api/metrics", JobName = "flagger" });
     }
 
     public async Task DisposeAsync()
     {
         await _prometheus.DisposeAsync();
-        await _host.StopAsync();
-        await _host.DisposeAsync();
-        await _cluster.DisposeAsync();
-        await _azurite.DisposeAsync();
+        await _env.DisposeAsync();
     }
 
-    private Canary Canary => _cluster.Get<Canary>("test", "podinfo")!;
+    private Canary Canary => _env.Cluster.Get<Canary>("test", "podinfo")!;
 
     private void Seed()
     {
-        _cluster.Seed(SampleApp.ConfigMap("test", "podinfo"));
-        _cluster.Seed(SampleApp.Deployment("test", "podinfo", SampleApp.DefaultImage, replicas: 2));
-        _cluster.Seed(new MetricTemplate
+        _env.Cluster.Seed(SampleApp.ConfigMap("test", "podinfo"));
+        _env.Cluster.Seed(SampleApp.Deployment("test", "podinfo", SampleApp.DefaultImage, replicas: 2));
+        _env.Cluster.Seed(new MetricTemplate
         {
             Metadata = new V1ObjectMeta { Name = "promotions-so-far", NamespaceProperty = "test" },
             Spec = new MetricTemplateSpec
@@ -76,7 +58,7 @@ public sealed partial class HostMetricsTests(ITestOutputHelper output) : IAsyncL
                 Query = "sum(flagger_canary_successes_total{namespace=\"{{ namespace }}\",name=\"{{ target }}\"}) or vector(0)",
             },
         });
-        _cluster.Seed(new Canary
+        _env.Cluster.Seed(new Canary
         {
             Metadata = new V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" },
             Spec = new CanarySpec
@@ -106,9 +88,9 @@ public sealed partial class HostMetricsTests(ITestOutputHelper output) : IAsyncL
 
     private void NewImage(string image)
     {
-        var target = _cluster.Get<V1Deployment>("test", "podinfo")!;
+        var target = _env.Cluster.Get<V1Deployment>("test", "podinfo")!;
         target.Spec.Template.Spec.Containers[0].Image = image;
-        _cluster.Seed(target);
+        _env.Cluster.Seed(target);
     }
 
     private async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
@@ -117,7 +99,7 @@ public sealed partial class HostMetricsTests(ITestOutputHelper output) : IAsyncL
         while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}; phase {Canary.Status?.Phase}, weight {Canary.Status?.CanaryWeight}; events: " +
-                string.Join(" | ", _cluster.List("v1", "Event", "test").Select(e => (string?)e["message"]).TakeLast(8)));
+                string.Join(" | ", _env.Cluster.List("v1", "Event", "test").Select(e => (string?)e["message"]).TakeLast(8)));
             await Task.Delay(250);
         }
     }

@@ -5,12 +5,10 @@ using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Host.Testing;
 using Flagger.Sandbox;
-using Flagger.Testing.Azurite;
 using Flagger.Sandbox.Kubernetes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.AspNetCore.Builder;
 
 namespace Flagger.Host.Tests;
 
@@ -20,28 +18,11 @@ namespace Flagger.Host.Tests;
 /// </summary>
 public sealed class HostRolloutTests : IAsyncLifetime
 {
-    private AzuriteServer _azurite = null!;
-    private FakeKubernetesApiServer _cluster = null!;
-    private WebApplication _host = null!;
-    private HttpClient _http = null!;
+    private FakeClusterHost _env = null!;
 
     public async Task InitializeAsync()
     {
-        _azurite = await AzuriteServer.StartAsync();
-        _cluster = await FakeKubernetesApiServer.StartAsync();
-        _host = await TestHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Kubernetes:Kubeconfig"] = _cluster.KubeconfigPath,
-            ["StateStore:ConnectionString"] = _azurite.ConnectionString,
-            ["Prometheus:Address"] = "http://127.0.0.1:9",
-            ["Host:ApiKey"] = "secret",
-            ["Host:TaskHubName"] = "hosttests",
-            ["Host:SweepInterval"] = "00:00:01",
-            ["Host:RolloutInterval"] = "00:00:01",
-        });
-        var address = TestHost.AddressOf(_host).ToString();
-        _http = new HttpClient { BaseAddress = new Uri(address) };
-        _http.DefaultRequestHeaders.Add(HostEndpoints.ApiKeyHeader, "secret");
+        _env = await FakeClusterHost.StartAsync("hosttests");
     }
 
     /// <summary>A confirm-promotion gate on the host's own built-in gate endpoint.</summary>
@@ -49,16 +30,12 @@ public sealed class HostRolloutTests : IAsyncLifetime
     {
         Name = "approval",
         Type = WebhookType.ConfirmPromotion,
-        Url = new Uri(_http.BaseAddress!, "/api/gates/check?code=secret").ToString(),
+        Url = new Uri(_env.Http.BaseAddress!, "/api/gates/check?code=secret").ToString(),
     };
 
     public async Task DisposeAsync()
     {
-        _http.Dispose();
-        await _host.StopAsync();
-        await _host.DisposeAsync();
-        await _cluster.DisposeAsync();
-        await _azurite.DisposeAsync();
+        await _env.DisposeAsync();
     }
 
     private static void Seed(FakeKubernetesApiServer cluster, params CanaryWebhook[] webhooks) => Seed(cluster, _ => { }, webhooks);
@@ -82,16 +59,16 @@ public sealed class HostRolloutTests : IAsyncLifetime
         cluster.Seed(canary);
     }
 
-    private Canary Canary => _cluster.Get<Canary>("test", "podinfo")!;
+    private Canary Canary => _env.Cluster.Get<Canary>("test", "podinfo")!;
 
     private async Task UntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
         {
-            var canary = _cluster.Get<Canary>("test", "podinfo");
+            var canary = _env.Cluster.Get<Canary>("test", "podinfo");
             Assert.True(DateTime.UtcNow < deadline, $"timed out; phase {canary?.Status?.Phase}, weight {canary?.Status?.CanaryWeight}; events: " +
-                string.Join(" | ", _cluster.List("v1", "Event", "test").Select(e => (string?)e["message"]).TakeLast(8)));
+                string.Join(" | ", _env.Cluster.List("v1", "Event", "test").Select(e => (string?)e["message"]).TakeLast(8)));
             await Task.Delay(200);
         }
     }
@@ -99,22 +76,22 @@ public sealed class HostRolloutTests : IAsyncLifetime
     [Fact]
     public async Task RegistryPush_OverTheApi_RollsOutToSucceeded_WithHistoryAndOperationsGuarded()
     {
-        Seed(_cluster);
+        Seed(_env.Cluster);
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Initialized, TimeSpan.FromSeconds(90));
 
-        using var unauthorized = new HttpClient { BaseAddress = _http.BaseAddress };
+        using var unauthorized = new HttpClient { BaseAddress = _env.Http.BaseAddress };
         Assert.Equal(HttpStatusCode.Unauthorized, (await unauthorized.GetAsync("/api/canaries")).StatusCode);
-        var illegal = await _http.PostAsync("/api/canaries/test/podinfo/promote", null);
+        var illegal = await _env.Http.PostAsync("/api/canaries/test/podinfo/promote", null);
         Assert.Equal(HttpStatusCode.Conflict, illegal.StatusCode);
 
         var push = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "acr-image-pushed.eventgrid.json"));
-        var pushed = await _http.PostAsync("/api/registry/events", new StringContent(push, Encoding.UTF8, "application/json"));
+        var pushed = await _env.Http.PostAsync("/api/registry/events", new StringContent(push, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, pushed.StatusCode);
 
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Succeeded, TimeSpan.FromSeconds(120));
-        var primary = _cluster.Get<V1Deployment>("test", "podinfo-primary")!;
+        var primary = _env.Cluster.Get<V1Deployment>("test", "podinfo-primary")!;
         Assert.StartsWith("contosoacr.azurecr.io/podinfo:6.0.1@sha256:", primary.Spec.Template.Spec.Containers[0].Image, StringComparison.Ordinal);
-        var history = await _http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/canaries/test/podinfo/history?pageSize=100");
+        var history = await _env.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/canaries/test/podinfo/history?pageSize=100");
         var messages = history.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("message").GetString()).ToList();
         Assert.Contains("Promotion completed! Scaling down podinfo.test", messages);
         Assert.Contains("Advance podinfo.test canary weight 50", messages);
@@ -123,34 +100,34 @@ public sealed class HostRolloutTests : IAsyncLifetime
     [Fact]
     public async Task DeleteCanary_WithRevertOnDeletion_TargetComesBackWithThePrimarysReplicasAndTheCanaryGoes()
     {
-        Seed(_cluster, c => c.Spec.RevertOnDeletion = true);
+        Seed(_env.Cluster, c => c.Spec.RevertOnDeletion = true);
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Initialized && Canary.Metadata.Finalizers?.Contains(CanaryFinalizer.Name) == true, TimeSpan.FromSeconds(90));
-        Assert.Equal(0, _cluster.Get<V1Deployment>("test", "podinfo")!.Spec.Replicas);
-        using var client = _cluster.CreateClient();
+        Assert.Equal(0, _env.Cluster.Get<V1Deployment>("test", "podinfo")!.Spec.Replicas);
+        using var client = _env.Cluster.CreateClient();
 
         await client.CustomObjects.DeleteNamespacedCustomObjectAsync<System.Text.Json.Nodes.JsonObject>(
             FlaggerApi.Group, FlaggerApi.Version, "test", Canary.KubePlural, "podinfo");
 
         Assert.NotNull(Canary.Metadata.DeletionTimestamp);
-        await UntilAsync(() => _cluster.Get<Canary>("test", "podinfo") is null, TimeSpan.FromSeconds(60));
-        var target = _cluster.Get<V1Deployment>("test", "podinfo")!;
-        Assert.Equal(_cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Replicas, target.Spec.Replicas);
+        await UntilAsync(() => _env.Cluster.Get<Canary>("test", "podinfo") is null, TimeSpan.FromSeconds(60));
+        var target = _env.Cluster.Get<V1Deployment>("test", "podinfo")!;
+        Assert.Equal(_env.Cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Replicas, target.Spec.Replicas);
         Assert.Equal(2, target.Status.ReadyReplicas);
-        var events = _cluster.List("v1", "Event", "test").Select(e => (string?)e["message"]).ToList();
+        var events = _env.Cluster.List("v1", "Event", "test").Select(e => (string?)e["message"]).ToList();
         Assert.Contains("Terminating canary podinfo.test", events);
         Assert.Contains("Terminated canary podinfo.test", events);
     }
 
     private void NewImage(string image)
     {
-        var target = _cluster.Get<V1Deployment>("test", "podinfo")!;
+        var target = _env.Cluster.Get<V1Deployment>("test", "podinfo")!;
         target.Spec.Template.Spec.Containers[0].Image = image;
-        _cluster.Seed(target);
+        _env.Cluster.Seed(target);
     }
 
     private async Task WaitingForPromotionAsync()
     {
-        Seed(_cluster, PromotionGate);
+        Seed(_env.Cluster, PromotionGate);
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Initialized, TimeSpan.FromSeconds(90));
         NewImage("contosoacr.azurecr.io/podinfo:6.0.1");
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.WaitingPromotion, TimeSpan.FromSeconds(90));
@@ -161,11 +138,11 @@ public sealed class HostRolloutTests : IAsyncLifetime
     {
         await WaitingForPromotionAsync();
 
-        var approved = await _http.PostAsync("/api/canaries/test/podinfo/approve?gate=confirm-promotion", null);
+        var approved = await _env.Http.PostAsync("/api/canaries/test/podinfo/approve?gate=confirm-promotion", null);
 
         Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Succeeded, TimeSpan.FromSeconds(90));
-        var history = await _http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/canaries/test/podinfo/history?pageSize=100");
+        var history = await _env.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/canaries/test/podinfo/history?pageSize=100");
         Assert.Contains(history.GetProperty("entries").EnumerateArray(), e =>
             e.GetProperty("operations").EnumerateArray().Any(o => o.GetProperty("kind").GetString() == "Approve" && o.GetProperty("detail").GetString() == "confirm-promotion"));
     }
@@ -175,15 +152,15 @@ public sealed class HostRolloutTests : IAsyncLifetime
     {
         await WaitingForPromotionAsync();
 
-        Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsync("/api/canaries/test/podinfo/abort", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _env.Http.PostAsync("/api/canaries/test/podinfo/abort", null)).StatusCode);
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Failed, TimeSpan.FromSeconds(60));
-        Assert.Equal("contosoacr.azurecr.io/podinfo:6.0.0", _cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Template.Spec.Containers[0].Image);
-        Assert.Equal(HttpStatusCode.Conflict, (await _http.PostAsync("/api/canaries/test/podinfo/abort", null)).StatusCode);
+        Assert.Equal("contosoacr.azurecr.io/podinfo:6.0.0", _env.Cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Template.Spec.Containers[0].Image);
+        Assert.Equal(HttpStatusCode.Conflict, (await _env.Http.PostAsync("/api/canaries/test/podinfo/abort", null)).StatusCode);
 
-        Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsync("/api/canaries/test/podinfo/retry", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _env.Http.PostAsync("/api/canaries/test/podinfo/retry", null)).StatusCode);
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.WaitingPromotion, TimeSpan.FromSeconds(60));
-        Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsync("/api/canaries/test/podinfo/approve?gate=confirm-promotion", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _env.Http.PostAsync("/api/canaries/test/podinfo/approve?gate=confirm-promotion", null)).StatusCode);
         await UntilAsync(() => Canary.Status?.Phase == CanaryPhase.Succeeded, TimeSpan.FromSeconds(60));
-        Assert.Equal("contosoacr.azurecr.io/podinfo:6.0.1", _cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Template.Spec.Containers[0].Image);
+        Assert.Equal("contosoacr.azurecr.io/podinfo:6.0.1", _env.Cluster.Get<V1Deployment>("test", "podinfo-primary")!.Spec.Template.Spec.Containers[0].Image);
     }
 }

@@ -4,8 +4,6 @@ using System.Text.Json.Nodes;
 using Flagger.Host.Testing;
 using Flagger.Sandbox;
 using Flagger.Sandbox.Kubernetes;
-using Flagger.Testing.Azurite;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,44 +13,26 @@ namespace Flagger.Host.Tests;
 /// <summary>The host's /openapi/v1.json against the routes it maps and the JSON its API returns.</summary>
 public sealed class OpenApiTests : IAsyncLifetime
 {
-    private AzuriteServer _azurite = null!;
-    private FakeKubernetesApiServer _cluster = null!;
-    private WebApplication _host = null!;
-    private HttpClient _http = null!;
+    private FakeClusterHost _env = null!;
 
     public async Task InitializeAsync()
     {
-        _azurite = await AzuriteServer.StartAsync();
-        _cluster = await FakeKubernetesApiServer.StartAsync();
-        _cluster.Seed(SampleApp.ConfigMap("test", "podinfo"));
-        _cluster.Seed(SampleApp.Deployment("test", "podinfo", SampleApp.DefaultImage, replicas: 2));
-        _cluster.Seed(SampleApp.Canary("test", SampleVariant.Progressive, new SandboxOptions()));
-        _host = await TestHost.StartAsync(new Dictionary<string, string?>
+        _env = await FakeClusterHost.StartAsync("openapi", seed: cluster =>
         {
-            ["Kubernetes:Kubeconfig"] = _cluster.KubeconfigPath,
-            ["StateStore:ConnectionString"] = _azurite.ConnectionString,
-            ["Prometheus:Address"] = "http://127.0.0.1:9",
-            ["Host:ApiKey"] = "secret",
-            ["Host:TaskHubName"] = "openapi",
-            ["Host:SweepInterval"] = "00:00:01",
-            ["Host:RolloutInterval"] = "00:00:01",
+            cluster.Seed(SampleApp.ConfigMap("test", "podinfo"));
+            cluster.Seed(SampleApp.Deployment("test", "podinfo", SampleApp.DefaultImage, replicas: 2));
+            cluster.Seed(SampleApp.Canary("test", SampleVariant.Progressive, new SandboxOptions()));
         });
-        _http = new HttpClient { BaseAddress = TestHost.AddressOf(_host) };
-        _http.DefaultRequestHeaders.Add(HostEndpoints.ApiKeyHeader, "secret");
     }
 
     public async Task DisposeAsync()
     {
-        _http.Dispose();
-        await _host.StopAsync();
-        await _host.DisposeAsync();
-        await _cluster.DisposeAsync();
-        await _azurite.DisposeAsync();
+        await _env.DisposeAsync();
     }
 
     private async Task<JsonObject> DocumentAsync()
     {
-        using var response = await _http.GetAsync("/openapi/v1.json");
+        using var response = await _env.Http.GetAsync("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
     }
@@ -61,7 +41,7 @@ public sealed class OpenApiTests : IAsyncLifetime
     public async Task TheDocument_HasEveryMappedRouteAndMethod_EachWithItsResponses_AndNoOperationThatIsNotMapped()
     {
         var document = await DocumentAsync();
-        var mapped = _host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+        var mapped = _env.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText != HostOpenApi.Path)
             .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
                 .Select(method => (Method: method.ToLowerInvariant(), Path: Normalize(e.RoutePattern.RawText!))))
@@ -122,7 +102,7 @@ public sealed class OpenApiTests : IAsyncLifetime
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (true)
         {
-            using var detail = await _http.GetAsync("/api/canaries/test/podinfo");
+            using var detail = await _env.Http.GetAsync("/api/canaries/test/podinfo");
             if (detail.StatusCode == HttpStatusCode.OK && (await detail.Content.ReadAsStringAsync()).Contains("\"Initialized\"", StringComparison.Ordinal))
             {
                 break;
@@ -154,7 +134,7 @@ public sealed class OpenApiTests : IAsyncLifetime
             request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         }
 
-        using var response = await _http.SendAsync(request);
+        using var response = await _env.Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(status == response.StatusCode, $"{method} {url}: {(int)response.StatusCode} {text}");
         var code = ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
