@@ -273,12 +273,7 @@ public sealed class UserRouteRouterTests(FakeApiServerFixture fixture)
     public async Task SetRoutes_ABTesting_AddsOurRulesInFrontWithTheMatchesCombinedAndRemovesThemAfter()
     {
         var user = _server.Seed(UserHttpRoute());
-        var canary = Podinfo(c =>
-        {
-            c.Spec.Analysis!.StepWeight = null;
-            c.Spec.Analysis.Iterations = 5;
-            c.Spec.Analysis.Match = [new HttpMatchRequest { Headers = new Dictionary<string, StringMatch> { ["x-canary"] = new() { Exact = "insider" } } }];
-        });
+        var canary = ABTesting();
         var router = Router();
 
         await router.SetRoutesAsync(canary, new SetRoutes(0, 100), null, CancellationToken.None);
@@ -435,12 +430,7 @@ public sealed class UserRouteRouterTests(FakeApiServerFixture fixture)
     public async Task RevertAsync_AttachedUserRoute_RemovesOurRulesAndAnnotation()
     {
         var user = _server.Seed(UserHttpRoute());
-        var canary = Podinfo(c =>
-        {
-            c.Spec.Analysis!.StepWeight = null;
-            c.Spec.Analysis.Iterations = 5;
-            c.Spec.Analysis.Match = [new HttpMatchRequest { Headers = new Dictionary<string, StringMatch> { ["x-canary"] = new() { Exact = "insider" } } }];
-        });
+        var canary = ABTesting();
         var router = Router();
         await router.SetRoutesAsync(canary, new SetRoutes(0, 100), null, CancellationToken.None);
 
@@ -469,4 +459,12 @@ public sealed class UserRouteRouterTests(FakeApiServerFixture fixture)
         var observation = await router.SyncAsync(canary, CancellationToken.None);
         return (observation.IsReady, observation.PrimaryWeight, observation.CanaryWeight, observation.Mirrored);
     }
+
+    /// <summary>An A/B Canary (five iterations) sending <c>x-canary: insider</c> to the canary.</summary>
+    private Canary ABTesting() => Podinfo(c =>
+    {
+        c.Spec.Analysis!.StepWeight = null;
+        c.Spec.Analysis.Iterations = 5;
+        c.Spec.Analysis.Match = [new HttpMatchRequest { Headers = new Dictionary<string, StringMatch> { ["x-canary"] = new() { Exact = "insider" } } }];
+    });
 }

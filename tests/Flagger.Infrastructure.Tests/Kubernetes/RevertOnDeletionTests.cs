@@ -90,10 +90,8 @@ public sealed class RevertOnDeletionTests(FakeApiServerFixture fixture)
         var rollout = new ClusterRollout(server, ns, change: c => c.Spec.RevertOnDeletion = true);
         await rollout.TickUntilAsync(CanaryPhase.Initialized);
 
-        using var client = server.CreateClient();
-        await client.CustomObjects.DeleteNamespacedCustomObjectAsync<JsonObject>(FlaggerApi.Group, FlaggerApi.Version, ns, Canary.KubePlural, "podinfo");
-        await rollout.TickAsync();
-        await rollout.TickAsync();
+
+        await DeleteAndFinalizeAsync(rollout);
 
         Assert.Null(server.Get<Canary>(ns, "podinfo"));
         Assert.Equal(new Dictionary<string, string> { ["app"] = "podinfo", ["tier"] = "web" }, Apex(rollout).Spec.Selector);
@@ -106,11 +104,8 @@ public sealed class RevertOnDeletionTests(FakeApiServerFixture fixture)
         var ns = fixture.NewNamespace();
         var rollout = new ClusterRollout(server, ns, change: c => c.Spec.RevertOnDeletion = true);
         await rollout.TickUntilAsync(CanaryPhase.Initialized);
-        using var client = server.CreateClient();
 
-        await client.CustomObjects.DeleteNamespacedCustomObjectAsync<JsonObject>(FlaggerApi.Group, FlaggerApi.Version, ns, Canary.KubePlural, "podinfo");
-        await rollout.TickAsync();
-        await rollout.TickAsync();
+        await DeleteAndFinalizeAsync(rollout);
 
         Assert.Null(server.Get<Canary>(ns, "podinfo"));
         Assert.Equal("podinfo-primary", Apex(rollout).Spec.Selector["app"]);
@@ -160,11 +155,8 @@ public sealed class RevertOnDeletionTests(FakeApiServerFixture fixture)
         });
         await rollout.TickUntilAsync(CanaryPhase.Initialized);
         Assert.Equal("0", (string?)server.Get("keda.sh/v1alpha1", "ScaledObject", ns, "podinfo")!["metadata"]!["annotations"]!["autoscaling.keda.sh/paused-replicas"]);
-        using var client = server.CreateClient();
 
-        await client.CustomObjects.DeleteNamespacedCustomObjectAsync<JsonObject>(FlaggerApi.Group, FlaggerApi.Version, ns, Canary.KubePlural, "podinfo");
-        await rollout.TickAsync();
-        await rollout.TickAsync();
+        await DeleteAndFinalizeAsync(rollout);
 
         Assert.Null(server.Get<Canary>(ns, "podinfo"));
         Assert.Equal(3, rollout.Deployment("podinfo").Spec.Replicas);
@@ -194,11 +186,8 @@ public sealed class RevertOnDeletionTests(FakeApiServerFixture fixture)
             c.Spec.AutoscalerRef = new AutoscalerReference { ApiVersion = "autoscaling/v2", Kind = "HorizontalPodAutoscaler", Name = "podinfo" };
         });
         await rollout.TickUntilAsync(CanaryPhase.Initialized);
-        using var client = server.CreateClient();
 
-        await client.CustomObjects.DeleteNamespacedCustomObjectAsync<JsonObject>(FlaggerApi.Group, FlaggerApi.Version, ns, Canary.KubePlural, "podinfo");
-        await rollout.TickAsync();
-        await rollout.TickAsync();
+        await DeleteAndFinalizeAsync(rollout);
 
         Assert.Null(server.Get<Canary>(ns, "podinfo"));
         Assert.Equal(3, rollout.Deployment("podinfo").Spec.Replicas);
@@ -217,4 +206,13 @@ public sealed class RevertOnDeletionTests(FakeApiServerFixture fixture)
             Ports = [new V1ServicePort { Name = "http", Port = 9898, TargetPort = 9898, Protocol = "TCP" }],
         },
     };
+
+    /// <summary>Deletes the Canary through the API, then runs the two ticks that restore the target and finalize.</summary>
+    private static async Task DeleteAndFinalizeAsync(ClusterRollout rollout)
+    {
+        using var client = rollout.Server.CreateClient();
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync<JsonObject>(FlaggerApi.Group, FlaggerApi.Version, rollout.Namespace, Canary.KubePlural, "podinfo");
+        await rollout.TickAsync();
+        await rollout.TickAsync();
+    }
 }
