@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 using Flagger.Core.Ports;
@@ -70,11 +69,14 @@ public sealed class RolloutSteps(
             },
             o => o.Phase);
 
-    /// <summary>One activity as a span of the tick's trace, and its duration in <see cref="FlaggerTelemetry.StepDuration"/>.</summary>
-    private static async Task<T> TraceStepAsync<T>(
+    /// <summary>
+    /// One activity as a span of the tick's trace, and its duration in <see cref="FlaggerTelemetry.StepDuration"/>,
+    /// on the same clock as the durations Flagger's histogram adds up (<see cref="CanaryStats"/>).
+    /// </summary>
+    private async Task<T> TraceStepAsync<T>(
         string spanName, string step, TickTrace? trace, string @namespace, string name, Func<Task<T>> run, Func<T, CanaryPhase?> phase)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = _time.GetTimestamp();
         using var span = TickTracing.StartStep(spanName, trace, @namespace, name);
         var outcome = "ok";
         try
@@ -92,7 +94,7 @@ public sealed class RolloutSteps(
         finally
         {
             FlaggerTelemetry.StepDuration.Record(
-                Stopwatch.GetElapsedTime(started).TotalSeconds,
+                _time.GetElapsedTime(started).TotalSeconds,
                 new KeyValuePair<string, object?>(FlaggerTelemetry.StepAttribute, step),
                 new KeyValuePair<string, object?>(FlaggerTelemetry.OutcomeAttribute, outcome));
         }
