@@ -162,7 +162,7 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
         var raw = await KubernetesErrors.NullWhenMissingAsync(() => client.CustomObjects.GetNamespacedCustomObjectAsync(
             GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, kind.Plural,
             WorkloadNames.ServiceName(canary), cancellationToken));
-        return raw is null ? null : ToJson(raw);
+        return raw is null ? null : CustomObjectJson.From(raw);
     }
 
     private async Task<JsonObject> CreateAsync(Canary canary, GatewayApiVersion version, GatewayRoute kind, CancellationToken cancellationToken)
@@ -183,7 +183,7 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
         var created = await client.CustomObjects.CreateNamespacedCustomObjectAsync(
             route, GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, kind.Plural,
             cancellationToken: cancellationToken);
-        return ToJson(created);
+        return CustomObjectJson.From(created);
     }
 
     private async Task<JsonObject> ReplaceAsync(Canary canary, GatewayApiVersion version, GatewayRoute kind, JsonObject route, CancellationToken cancellationToken)
@@ -191,7 +191,7 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
         var replaced = await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(
             route, GatewayApiVersion.Group, version.Version, canary.Metadata.NamespaceProperty, kind.Plural,
             WorkloadNames.ServiceName(canary), cancellationToken: cancellationToken);
-        return ToJson(replaced);
+        return CustomObjectJson.From(replaced);
     }
 
     /// <summary>The apex labels and annotations go on the route; annotations others put there are kept.</summary>
@@ -228,12 +228,4 @@ public sealed class GatewayApiRouter(IKubernetes client) : ITrafficRouter
                 .Where(a => !a.Key.Contains(FluxPrefix, StringComparison.Ordinal))
                 .All(a => (string?)annotations?[a.Key] == a.Value);
     }
-
-    private static JsonObject ToJson(object raw) =>
-        raw switch
-        {
-            JsonElement element => JsonNode.Parse(element.GetRawText())!.AsObject(),
-            JsonObject node => node,
-            _ => JsonNode.Parse(KubernetesJson.Serialize(raw))!.AsObject(),
-        };
 }

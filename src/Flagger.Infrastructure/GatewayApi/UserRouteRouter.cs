@@ -82,21 +82,13 @@ internal sealed class UserRouteRouter(IKubernetes client)
         var replaced = await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(
             desired, GatewayApiVersion.Group, reference.Version, reference.Namespace, reference.Plural, reference.Name,
             cancellationToken: cancellationToken);
-        return ToJson(replaced);
+        return CustomObjectJson.From(replaced);
     }
 
     private async Task<JsonObject?> ReadAsync(UserRoute reference, CancellationToken cancellationToken)
     {
         var raw = await KubernetesErrors.NullWhenMissingAsync(() => client.CustomObjects.GetNamespacedCustomObjectAsync(
             GatewayApiVersion.Group, reference.Version, reference.Namespace, reference.Plural, reference.Name, cancellationToken));
-        return raw is null ? null : ToJson(raw);
+        return raw is null ? null : CustomObjectJson.From(raw);
     }
-
-    private static JsonObject ToJson(object raw) =>
-        raw switch
-        {
-            JsonElement element => JsonNode.Parse(element.GetRawText())!.AsObject(),
-            JsonObject node => node,
-            _ => JsonNode.Parse(KubernetesJson.Serialize(raw))!.AsObject(),
-        };
 }

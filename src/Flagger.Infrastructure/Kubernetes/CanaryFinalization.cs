@@ -165,28 +165,15 @@ internal static class CanaryFinalization
 
     /// <summary>
     /// As ScaleTargetUp (spec §3.4), except that with a primary and no autoscaler the target takes exactly the
-    /// primary's replicas (Flagger's Finalize): with an HPA its minimum (at least 1, the HPA scales from there),
-    /// with a KEDA ScaledObject its minReplicaCount (at least 1; the ScaledObject resumed first); with no primary the target's own replicas when above zero, else 1.
+    /// primary's replicas (Flagger's Finalize): with an autoscaler its minimum (<see cref="ScalerKind.ScaleFromZeroReplicasAsync"/>,
+    /// at least 1, the autoscaler takes it from there); with no primary the target's own replicas when above zero, else 1.
     /// </summary>
     private static async Task<Restore> RestoreOfAsync(IKubernetes client, Canary canary, V1Deployment target, CancellationToken cancellationToken)
     {
         var ns = canary.Metadata.NamespaceProperty;
-        if (canary.Spec.AutoscalerRef is { Kind: "HorizontalPodAutoscaler" } hpaRef)
-        {
-            var hpa = await KubernetesErrors.NullWhenMissingAsync(() =>
-                client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(hpaRef.Name, ns, cancellationToken: cancellationToken));
-            return new Restore(hpa?.Spec.MinReplicas is > 1 ? hpa.Spec.MinReplicas.Value : 1, AtLeast: true);
-        }
-
-        if (canary.Spec.AutoscalerRef is { Kind: "ScaledObject" })
-        {
-            var minimum = await PrimaryScaledObject.TargetMinimumAsync(client, canary, cancellationToken);
-            return new Restore(minimum is > 1 ? minimum.Value : 1, AtLeast: true);
-        }
-
         if (canary.Spec.AutoscalerRef is not null)
         {
-            return new Restore(1, AtLeast: true);
+            return new Restore(await ScalerKind.ScaleFromZeroReplicasAsync(client, canary, cancellationToken), AtLeast: true);
         }
 
         var primary = await KubernetesErrors.NullWhenMissingAsync(() =>

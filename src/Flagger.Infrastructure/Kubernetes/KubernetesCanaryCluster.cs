@@ -129,18 +129,12 @@ public sealed class KubernetesCanaryCluster(IKubernetes client) : ICanaryCluster
             return;
         }
 
-        var replicas = 1;
-        if (canary.Spec.AutoscalerRef is { Kind: "HorizontalPodAutoscaler" } hpaRef)
+        int replicas;
+        if (canary.Spec.AutoscalerRef is not null)
         {
-            var hpa = await KubernetesErrors.NullWhenMissingAsync(() =>
-                client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(hpaRef.Name, ns, cancellationToken: cancellationToken));
-            replicas = hpa?.Spec.MinReplicas is > 1 ? hpa.Spec.MinReplicas.Value : 1;
+            replicas = await ScalerKind.ScaleFromZeroReplicasAsync(client, canary, cancellationToken);
         }
-        else if (canary.Spec.AutoscalerRef is { Kind: "ScaledObject" })
-        {
-            replicas = await PrimaryScaledObject.TargetMinimumAsync(client, canary, cancellationToken) is { } min and > 1 ? min : 1;
-        }
-        else if (canary.Spec.AutoscalerRef is null)
+        else
         {
             var primary = await ReadDeploymentAsync(ns, WorkloadNames.PrimaryName(canary.Spec.TargetRef.Name), cancellationToken);
             replicas = primary?.Spec.Replicas is > 0 ? primary.Spec.Replicas.Value : 1;

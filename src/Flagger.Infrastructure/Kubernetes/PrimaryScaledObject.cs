@@ -86,12 +86,6 @@ internal static class PrimaryScaledObject
     public static Task ResumeTargetAsync(IKubernetes client, Canary canary, CancellationToken cancellationToken) =>
         ChangeTargetAsync(client, canary, annotations => annotations.Remove(PausedReplicasAnnotation), cancellationToken);
 
-    /// <summary>The target's <c>minReplicaCount</c>; null when the ScaledObject is missing.</summary>
-    public static async Task<int?> TargetMinimumAsync(IKubernetes client, Canary canary, CancellationToken cancellationToken) =>
-        await Kind.ReadAsync(client, canary.Metadata.NamespaceProperty, canary.Spec.AutoscalerRef!.Name, cancellationToken) is { } target
-            ? Kind.Minimum(target)
-            : null;
-
     /// <summary>
     /// The target's spec aimed at the primary: <c>scaleTargetRef.name</c>, trigger queries (<c>primaryScalerQueries</c>
     /// by trigger name, else the target's name rewritten), a named generated HPA suffixed, and <c>primaryScalerReplicas</c>.

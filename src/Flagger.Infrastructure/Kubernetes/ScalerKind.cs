@@ -26,6 +26,21 @@ internal sealed record ScalerKind(string Name, string Group, string Version, str
         _ => null,
     };
 
+    /// <summary>
+    /// The replicas a target scaled from zero starts with under its autoscaler (spec §3.4): the target HPA's
+    /// <c>minReplicas</c> or ScaledObject's <c>minReplicaCount</c> when above 1, else 1 (also when it is missing).
+    /// </summary>
+    public static async Task<int> ScaleFromZeroReplicasAsync(IKubernetes client, Canary canary, CancellationToken cancellationToken)
+    {
+        if (Of(canary.Spec.AutoscalerRef) is not { } kind
+            || await kind.ReadAsync(client, canary.Metadata.NamespaceProperty, canary.Spec.AutoscalerRef!.Name, cancellationToken) is not { } scaler)
+        {
+            return 1;
+        }
+
+        return Math.Max(kind.Minimum(scaler), 1);
+    }
+
     public int Minimum(JsonObject scaler) => (int?)scaler["spec"]?[MinField] ?? DefaultMin;
 
     public int? Maximum(JsonObject scaler) => (int?)scaler["spec"]?[MaxField] ?? DefaultMax;
@@ -34,7 +49,7 @@ internal sealed record ScalerKind(string Name, string Group, string Version, str
     {
         var raw = await KubernetesErrors.NullWhenMissingAsync(() =>
             client.CustomObjects.GetNamespacedCustomObjectAsync(Group, Version, ns, Plural, name, cancellationToken));
-        return raw is null ? null : ToJson(raw);
+        return raw is null ? null : CustomObjectJson.From(raw);
     }
 
     public Task CreateAsync(IKubernetes client, string ns, JsonObject scaler, CancellationToken cancellationToken) =>
@@ -56,12 +71,4 @@ internal sealed record ScalerKind(string Name, string Group, string Version, str
 
         return annotations;
     }
-
-    private static JsonObject ToJson(object raw) =>
-        raw switch
-        {
-            JsonElement element => JsonNode.Parse(element.GetRawText())!.AsObject(),
-            JsonObject node => node,
-            _ => JsonNode.Parse(KubernetesJson.Serialize(raw))!.AsObject(),
-        };
 }
