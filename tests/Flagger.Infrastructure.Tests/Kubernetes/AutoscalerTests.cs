@@ -208,13 +208,7 @@ public sealed class AutoscalerTests(FakeApiServerFixture fixture)
     [Fact]
     public async Task Hpa_Promotion_ScalesThePrimaryAndHoldsItsHpaMinimum_BeforeTheRouteGivesIt100_ThenReleases()
     {
-        var rollout = new ClusterRollout(fixture.FreshServer(), fixture.NewNamespace(), change: Hpa());
-        SeedHpa(rollout, min: 2, max: 10);
-        await rollout.TickUntilAsync(CanaryPhase.Initialized);
-        rollout.SetImage("podinfo:2.0.0");
-        await rollout.TickUntilAsync(CanaryPhase.Progressing);
-        Assert.Equal(2, rollout.Deployment("podinfo").Spec.Replicas);
-        await ScaleDeploymentAsync(rollout, "podinfo", 6);
+        var rollout = await ProgressingWithTheCanaryScaledUpAsync();
         rollout.Server.Requests.Clear();
 
         await rollout.TickUntilAsync(CanaryPhase.Promoting);
@@ -237,12 +231,7 @@ public sealed class AutoscalerTests(FakeApiServerFixture fixture)
     [Fact]
     public async Task Hpa_Promotion_RouteWaitsUntilTheScaledPrimaryIsReady()
     {
-        var rollout = new ClusterRollout(fixture.FreshServer(), fixture.NewNamespace(), change: Hpa());
-        SeedHpa(rollout);
-        await rollout.TickUntilAsync(CanaryPhase.Initialized);
-        rollout.SetImage("podinfo:2.0.0");
-        await rollout.TickUntilAsync(CanaryPhase.Progressing);
-        await ScaleDeploymentAsync(rollout, "podinfo", 6);
+        var rollout = await ProgressingWithTheCanaryScaledUpAsync();
         rollout.Server.Deployments.CompleteRollouts();
         rollout.Server.Deployments.Automatic = false;
         await rollout.TickUntilAsync(CanaryPhase.Promoting);
@@ -264,12 +253,7 @@ public sealed class AutoscalerTests(FakeApiServerFixture fixture)
     [Fact]
     public async Task Hpa_Rollback_ScalesThePrimaryUpBeforeTheRoute_WithoutHoldingItsMinimum()
     {
-        var rollout = new ClusterRollout(fixture.FreshServer(), fixture.NewNamespace(), change: Hpa());
-        SeedHpa(rollout);
-        await rollout.TickUntilAsync(CanaryPhase.Initialized);
-        rollout.SetImage("podinfo:2.0.0");
-        await rollout.TickUntilAsync(CanaryPhase.Progressing);
-        await ScaleDeploymentAsync(rollout, "podinfo", 6);
+        var rollout = await ProgressingWithTheCanaryScaledUpAsync();
         await rollout.TickAsync(); // the first analysis tick: weight 25
         rollout.SuccessRate = 10;
         rollout.Server.Requests.Clear();
@@ -325,5 +309,21 @@ public sealed class AutoscalerTests(FakeApiServerFixture fixture)
         Assert.Null(released["spec"]!["minReplicaCount"]);
         Assert.Null(released["metadata"]!["annotations"]?[PrimaryPreScale.HeldAnnotation]);
         Assert.Equal(6, rollout.Deployment("podinfo-primary").Spec.Replicas);
+    }
+
+    /// <summary>
+    /// An HPA canary (min 2, max 10) whose new run is Progressing, the primary at 2 replicas and the canary scaled
+    /// from its 2 to 6 as its HPA would under load.
+    /// </summary>
+    private async Task<ClusterRollout> ProgressingWithTheCanaryScaledUpAsync()
+    {
+        var rollout = new ClusterRollout(fixture.FreshServer(), fixture.NewNamespace(), change: Hpa());
+        SeedHpa(rollout, min: 2, max: 10);
+        await rollout.TickUntilAsync(CanaryPhase.Initialized);
+        rollout.SetImage("podinfo:2.0.0");
+        await rollout.TickUntilAsync(CanaryPhase.Progressing);
+        Assert.Equal(2, rollout.Deployment("podinfo").Spec.Replicas);
+        await ScaleDeploymentAsync(rollout, "podinfo", 6);
+        return rollout;
     }
 }
