@@ -1,13 +1,14 @@
-using Flagger.Core.Analysis;
 using Flagger.Core.Ports;
 using Microsoft.DurableTask;
 
 namespace Flagger.Rollouts;
 
 /// <summary>
-/// One orchestration per canary (instance <c>canary.{namespace}.{name}</c>): a tick as at most three
-/// activities (observe, checks when the tick needs any, apply), then a wait until the next step is due or a
-/// signal (new image, operation), then <c>ContinueAsNew</c>. A signal only wakes the instance: the tick it
+/// One orchestration per canary (instance <c>canary.{namespace}.{name}</c>): a tick as one activity (observe,
+/// the checks it needs, apply: <see cref="RolloutSteps"/>), then a wait until the next step is due or a signal
+/// (new image, operation), then <c>ContinueAsNew</c>. Only the canary's name, the orchestration's clock and the
+/// tick's id go in, and only the outcome comes back: the observation stays in the activity, so the task hub's
+/// history holds no spec, status or webhook address, and a tick costs the backend one activity's messages. A signal only wakes the instance: the tick it
 /// runs applies the waiting operations, and steps only if the interval since the last step has passed (the
 /// decider's rule, from stored state). It ends when the canary is idle, no signal came within a short grace
 /// and its operation inbox is empty; the next push, operation or sweep starts it again. Names are a wire
@@ -16,9 +17,7 @@ namespace Flagger.Rollouts;
 public static class CanaryRollout
 {
     public const string Orchestrator = "CanaryRollout";
-    public const string Observe = "ObserveCanary";
-    public const string Checks = "RunCanaryChecks";
-    public const string Apply = "ApplyCanaryTick";
+    public const string Tick = "RunCanaryTick";
     public const string SignalEvent = "signal";
 
     /// <summary>Activities are retried on failure (an API server or storage outage), then the orchestration fails and the sweep restarts it.</summary>
@@ -29,18 +28,12 @@ public static class CanaryRollout
     public static async Task<TickOutcome?> RunAsync(TaskOrchestrationContext context)
     {
         var input = context.GetInput<RolloutInput>() ?? throw new InvalidOperationException("a rollout needs its canary");
-        var observed = await context.CallActivityAsync<ObserveResult>(
-            Observe, new ObserveRequest(input.Namespace, input.Name, context.CurrentUtcDateTime, input.Interval), s_retry);
-        if (observed.Observation is null)
+        var tick = new TickRequest(input.Namespace, input.Name, context.CurrentUtcDateTime, context.NewGuid().ToString("N"), input.Interval);
+        var outcome = await context.CallActivityAsync<TickOutcome?>(Tick, tick, s_retry);
+        if (outcome is null)
         {
             return null;
         }
-
-        // The tick's trace context is observe's output, handed on as data: the same on every replay.
-        var report = observed.Plan is { } plan
-            ? await context.CallActivityAsync<CheckReport>(Checks, new ChecksRequest(observed.Observation.Canary, plan, observed.Trace), s_retry)
-            : null;
-        var outcome = await context.CallActivityAsync<TickOutcome>(Apply, new ApplyRequest(observed.Observation, report, observed.Context, observed.Trace), s_retry);
 
         // An idle canary ends its orchestration, but not before a short grace: a signal raised while this
         // last tick ran (an operator's retry right after a rollback) would otherwise die with the instance.

@@ -1,4 +1,3 @@
-using Flagger.Core.Analysis;
 using Flagger.Core.Model;
 
 namespace Flagger.Rollouts;
@@ -15,33 +14,13 @@ public sealed record RolloutInput(string Namespace, string Name, TimeSpan? Inter
     public static string InstanceId(string @namespace, string name) => $"canary.{@namespace}.{name}";
 }
 
-/// <param name="Now">The orchestration's clock: every interval is measured on it.</param>
+/// <summary>The tick activity's input: which canary, and the orchestration's view of the tick. About 150 bytes.</summary>
+/// <param name="Now">The orchestration's clock when the tick began: every interval is measured on it.</param>
+/// <param name="TickId">The tick's identity, replay-safe (the orchestration's <c>NewGuid</c>): every attempt of the activity gets the same one.</param>
 /// <param name="Interval">The interval override of <see cref="RolloutInput.Interval"/>, if any.</param>
-public sealed record ObserveRequest(string Namespace, string Name, DateTimeOffset Now, TimeSpan? Interval = null);
+public sealed record TickRequest(string Namespace, string Name, DateTimeOffset Now, string TickId, TimeSpan? Interval = null);
 
-/// <summary>Where a tick stands in the canary's stored state, carried from observe to apply.</summary>
-/// <param name="Sequence">This tick's number for the canary (the last stored one plus one): it makes apply idempotent.</param>
-/// <param name="OperationsThrough">The number of the last inbox operation in the observation (or the last applied one when none is pending).</param>
-/// <param name="LastStepAt">When the last step ran, from the checkpoint.</param>
-/// <param name="Interval">The analysis interval in force (the override, else the canary's).</param>
-public sealed record TickContext(long Sequence, long OperationsThrough, DateTimeOffset? LastStepAt, TimeSpan Interval)
-{
-    /// <summary>The canary's stats in the checkpoint this tick starts from: its commit stores them with this tick's counted in.</summary>
-    public CanaryStats Stats { get; init; } = CanaryStats.Empty;
-
-    /// <summary>How long the observe activity took: the first part of the tick's duration.</summary>
-    public TimeSpan Observed { get; init; }
-}
-
-/// <param name="Observation">Null when the Canary no longer exists: the orchestration ends.</param>
-/// <param name="Plan">The checks the tick needs, or null when it can be decided without any.</param>
-/// <param name="Trace">The tick's trace context, for checks and apply (null when the tick is not traced): see <see cref="TickTracing"/>.</param>
-public sealed record ObserveResult(CanaryObservation? Observation, CheckPlan? Plan, TickContext Context, TickTrace? Trace = null);
-
-public sealed record ChecksRequest(Canary Canary, CheckPlan Plan, TickTrace? Trace = null);
-
-public sealed record ApplyRequest(CanaryObservation Observation, CheckReport? Report, TickContext Context, TickTrace? Trace = null);
-
+/// <summary>The tick activity's output, all the orchestration needs to wait for the next one.</summary>
 /// <param name="Active">False once the canary is idle (Initialized, Succeeded, Failed): the orchestration may end.</param>
 /// <param name="NextTickAt">When the next tick is due on the orchestration's clock: the last step plus the interval.</param>
 /// <param name="OperationsPending">Operations arrived in the inbox after this tick's: an idle instance must not end yet.</param>

@@ -4,27 +4,13 @@ using Flagger.Core.Telemetry;
 namespace Flagger.Rollouts;
 
 /// <summary>
-/// The tick's trace context as it travels between the tick's activities: the W3C <c>traceparent</c> of the tick's
-/// <c>flagger.tick</c> span, made by observe and handed by the orchestrator to checks and apply as plain data, so
-/// the orchestrator stays deterministic (on replay it passes the same string it got from observe's recorded output).
-/// </summary>
-public sealed record TickTrace(string TraceParent);
-
-/// <summary>
-/// One trace per tick, across the tick's three Durable activities, which may run on different instances:
-/// <list type="bullet">
-/// <item>observe starts a new trace with a root <c>flagger.tick</c> span (canary, namespace) and its child
-/// <c>flagger.observe</c>; it returns the tick span's context as a <see cref="TickTrace"/>;</item>
-/// <item>checks and apply start <c>flagger.checks</c> and <c>flagger.apply</c> as children of that context;
-/// each webhook call and metric query is a <c>flagger.check</c> below <c>flagger.checks</c>, and HTTP client spans
-/// (Kubernetes API, Prometheus, webhooks) nest under whichever of ours is current.</item>
-/// </list>
-/// A span cannot be held open across activities, so <c>flagger.tick</c> ends with observe: the tick's own duration
-/// is its trace's (first span's start to the last one's end), and each step's is on its span and in
-/// <see cref="FlaggerTelemetry.StepDuration"/>. The Durable Task SDK traces its orchestration and activity
-/// executions in the rollout's own trace (the one of the request that started the instance, which
-/// <c>ContinueAsNew</c> keeps), so a tick's spans are not made its children, which would put a rollout's every
-/// tick in one trace: each of our step spans links to the Durable activity span it runs under instead.
+/// One trace per tick: the tick activity starts a root <c>flagger.tick</c> span (canary, namespace, the phase it
+/// ends in) with <c>flagger.observe</c>, <c>flagger.checks</c> and <c>flagger.apply</c> below it; each webhook call
+/// and metric query is a <c>flagger.check</c> below <c>flagger.checks</c>, and HTTP client spans (Kubernetes API,
+/// Prometheus, webhooks) nest under whichever of ours is current. The Durable Task SDK traces its orchestration
+/// and activity executions in the rollout's own trace (the one of the request that started the instance, which
+/// <c>ContinueAsNew</c> keeps), so the tick is not made a child of the activity's span, which would put a rollout's
+/// every tick in one trace: it links to it instead.
 /// </summary>
 public static class TickTracing
 {
@@ -55,25 +41,11 @@ public static class TickTracing
         return new TickScope(tick, host);
     }
 
-    /// <summary>What observe hands on: the tick span's context, if it was recorded.</summary>
-    public static TickTrace? Carry(Activity? tick) => tick is { Recorded: true, Id: { } id } ? new TickTrace(id) : null;
-
-    /// <summary>A step's span under the tick's context (or under whatever is current when the tick was not traced).</summary>
-    public static Activity? StartStep(string spanName, TickTrace? trace, string @namespace, string name)
-    {
-        if (!FlaggerTelemetry.Source.HasListeners())
-        {
-            return null;
-        }
-
-        var host = Activity.Current;
-        if (trace is not null && ActivityContext.TryParse(trace.TraceParent, null, isRemote: true, out var parent))
-        {
-            return FlaggerTelemetry.Source.StartActivity(spanName, ActivityKind.Internal, parent, Tags(@namespace, name), Links(host));
-        }
-
-        return FlaggerTelemetry.Source.StartActivity(spanName, ActivityKind.Internal, default(ActivityContext), Tags(@namespace, name));
-    }
+    /// <summary>A part of the tick (observe, checks, apply) as a child of the current span; null when nobody listens.</summary>
+    public static Activity? StartStep(string spanName, string @namespace, string name) =>
+        FlaggerTelemetry.Source.HasListeners()
+            ? FlaggerTelemetry.Source.StartActivity(spanName, ActivityKind.Internal, default(ActivityContext), Tags(@namespace, name))
+            : null;
 
     private static KeyValuePair<string, object?>[] Tags(string @namespace, string name) =>
     [
@@ -84,7 +56,7 @@ public static class TickTracing
     private static ActivityLink[]? Links(Activity? host) => host is null ? null : [new ActivityLink(host.Context)];
 }
 
-/// <summary>The tick span of observe and what was current before it.</summary>
+/// <summary>The tick's span and what was current before it.</summary>
 public sealed class TickScope(Activity? tick, Activity? host) : IDisposable
 {
     public Activity? Tick { get; } = tick;

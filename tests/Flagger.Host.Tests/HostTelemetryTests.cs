@@ -44,7 +44,7 @@ public sealed class HostTelemetryTests
         Assert.All(traces, r => Assert.StartsWith("application/x-protobuf", r.Headers["Content-Type"], StringComparison.Ordinal));
         Assert.Contains(traces, r => r.Body.Contains(HostTelemetry.DefaultServiceName, StringComparison.Ordinal));
         // The Durable Task SDK's own spans go along (orchestration and activity executions).
-        Assert.Contains(traces, r => r.Body.Contains("activity:ObserveCanary", StringComparison.Ordinal));
+        Assert.Contains(traces, r => r.Body.Contains("activity:RunCanaryTick", StringComparison.Ordinal));
         await host.StopAsync();
     }
 

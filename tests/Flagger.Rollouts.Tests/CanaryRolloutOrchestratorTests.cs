@@ -1,6 +1,4 @@
-using Flagger.Core.Analysis;
 using Flagger.Core.Model;
-using Flagger.Core.Workloads;
 using Flagger.Rollouts;
 using Microsoft.DurableTask;
 using Moq;
@@ -11,21 +9,23 @@ namespace Flagger.Rollouts.Tests;
 public sealed class CanaryRolloutOrchestratorTests
 {
     private static readonly DateTime s_now = new(2026, 11, 26, 9, 0, 0, DateTimeKind.Utc);
+    private static readonly Guid s_tickId = new("6f1c2a4e-0b7d-4a53-9d2e-3c8f5b1a7e90");
 
     private static Mock<TaskOrchestrationContext> Context(RolloutInput input)
     {
         var context = new Mock<TaskOrchestrationContext>(MockBehavior.Strict);
         context.Setup(c => c.GetInput<RolloutInput>()).Returns(input);
         context.SetupGet(c => c.CurrentUtcDateTime).Returns(s_now);
+        context.Setup(c => c.NewGuid()).Returns(s_tickId);
         return context;
     }
 
     [Fact]
-    public async Task RunAsync_CanaryDeleted_EndsWithoutApplyingOrWaiting()
+    public async Task RunAsync_CanaryDeleted_EndsWithoutWaiting()
     {
         var context = Context(new RolloutInput("test", "podinfo"));
-        context.Setup(c => c.CallActivityAsync<ObserveResult>(new TaskName(CanaryRollout.Observe), It.IsAny<ObserveRequest>(), It.IsAny<TaskOptions>()))
-            .ReturnsAsync(new ObserveResult(null, null, new TickContext(0, 0, null, TimeSpan.Zero)));
+        context.Setup(c => c.CallActivityAsync<TickOutcome?>(new TaskName(CanaryRollout.Tick), It.IsAny<TickRequest>(), It.IsAny<TaskOptions>()))
+            .ReturnsAsync((TickOutcome?)null);
 
         var outcome = await CanaryRollout.RunAsync(context.Object);
 
@@ -36,12 +36,11 @@ public sealed class CanaryRolloutOrchestratorTests
     [Fact]
     public async Task RunAsync_IdleAfterTheTick_EndsAfterAQuietGrace()
     {
-        var canary = new Canary { Metadata = new k8s.Models.V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" } };
-        var observation = new CanaryObservation(canary, s_now, new WorkloadObservation("rev", new Dictionary<string, string>(), Readiness.Ready, Readiness.Ready), RouteObservation.Ready(100, 0));
-        var context = Context(new RolloutInput("test", "podinfo"));
-        context.Setup(c => c.CallActivityAsync<ObserveResult>(new TaskName(CanaryRollout.Observe), It.Is<ObserveRequest>(r => r.Now == s_now), It.IsAny<TaskOptions>()))
-            .ReturnsAsync(new ObserveResult(observation, null, new TickContext(7, 0, null, TimeSpan.FromMinutes(1))));
-        context.Setup(c => c.CallActivityAsync<TickOutcome>(new TaskName(CanaryRollout.Apply), It.Is<ApplyRequest>(r => r.Context.Sequence == 7 && r.Report == null), It.IsAny<TaskOptions>()))
+        var context = Context(new RolloutInput("test", "podinfo", Interval: TimeSpan.FromSeconds(5)));
+        context.Setup(c => c.CallActivityAsync<TickOutcome?>(
+                new TaskName(CanaryRollout.Tick),
+                new TickRequest("test", "podinfo", s_now, s_tickId.ToString("N"), TimeSpan.FromSeconds(5)),
+                It.IsAny<TaskOptions>()))
             .ReturnsAsync(new TickOutcome(CanaryPhase.Succeeded, false, s_now.AddMinutes(1), "Promotion completed!"));
         context.Setup(c => c.CreateTimer(s_now + CanaryRollout.IdleGrace, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
         context.Setup(c => c.WaitForExternalEvent<Core.Ports.RolloutSignal>(CanaryRollout.SignalEvent, It.IsAny<CancellationToken>()))
@@ -102,11 +101,7 @@ public sealed class CanaryRolloutOrchestratorTests
 
     private static void SetupTick(Mock<TaskOrchestrationContext> context, TickOutcome outcome)
     {
-        var canary = new Canary { Metadata = new k8s.Models.V1ObjectMeta { Name = "podinfo", NamespaceProperty = "test" } };
-        var observation = new CanaryObservation(canary, s_now, new WorkloadObservation("rev", new Dictionary<string, string>(), Readiness.Ready, Readiness.Ready), RouteObservation.Ready(100, 0));
-        context.Setup(c => c.CallActivityAsync<ObserveResult>(new TaskName(CanaryRollout.Observe), It.IsAny<ObserveRequest>(), It.IsAny<TaskOptions>()))
-            .ReturnsAsync(new ObserveResult(observation, null, new TickContext(3, 0, null, TimeSpan.FromMinutes(1))));
-        context.Setup(c => c.CallActivityAsync<TickOutcome>(new TaskName(CanaryRollout.Apply), It.IsAny<ApplyRequest>(), It.IsAny<TaskOptions>()))
+        context.Setup(c => c.CallActivityAsync<TickOutcome?>(new TaskName(CanaryRollout.Tick), It.IsAny<TickRequest>(), It.IsAny<TaskOptions>()))
             .ReturnsAsync(outcome);
     }
 }

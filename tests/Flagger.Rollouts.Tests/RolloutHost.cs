@@ -49,11 +49,11 @@ internal sealed class RolloutHost : IAsyncDisposable
 
     private int _episodes;
 
-    public static async Task<RolloutHost> StartAsync(InMemoryWorld world, InMemoryRolloutStore? store = null, Func<RolloutSteps, RolloutSteps>? wrap = null)
+    public static async Task<RolloutHost> StartAsync(InMemoryWorld world, InMemoryRolloutStore? store = null)
     {
         store ??= new InMemoryRolloutStore();
         var inbox = new InMemoryOperationInbox();
-        var steps = new RolloutSteps(new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), new SeparateTickStateReader(store, inbox), store, inbox);
+        var steps = new RolloutSteps(new CanaryObserver(world, world), new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), new SeparateTickStateReader(store, inbox), store, inbox);
         RolloutHost? created = null;
         var host = await StartTestHostAsync(registry =>
         {
@@ -62,20 +62,10 @@ internal sealed class RolloutHost : IAsyncDisposable
                 Interlocked.Increment(ref created!._episodes);
                 return CanaryRollout.RunAsync(context);
             });
-            registry.AddActivityFunc<ObserveRequest, ObserveResult>(CanaryRollout.Observe, (_, request) =>
+            registry.AddActivityFunc<TickRequest, TickOutcome?>(CanaryRollout.Tick, (_, request) =>
             {
-                created!.Activities.Add(CanaryRollout.Observe);
-                return steps.ObserveAsync(request, CancellationToken.None);
-            });
-            registry.AddActivityFunc<ChecksRequest, CheckReport>(CanaryRollout.Checks, (_, request) =>
-            {
-                created!.Activities.Add(CanaryRollout.Checks);
-                return steps.RunChecksAsync(request, CancellationToken.None);
-            });
-            registry.AddActivityFunc<ApplyRequest, TickOutcome>(CanaryRollout.Apply, (_, request) =>
-            {
-                created!.Activities.Add(CanaryRollout.Apply);
-                return steps.ApplyAsync(request, CancellationToken.None);
+                created!.Activities.Add(CanaryRollout.Tick);
+                return steps.TickAsync(request, CancellationToken.None);
             });
         });
         created = new RolloutHost(host, world, store, inbox);

@@ -7,12 +7,15 @@ using Flagger.Testing.Registry;
 namespace Flagger.Rollouts.Tests;
 
 /// <summary>
-/// Flagger's counters and duration histogram as the tick's activities keep them in the checkpoint: counted by
-/// the tick that promotes, rolls back or analyses, once, however often its apply activity runs.
+/// Flagger's counters and duration histogram as the tick activity keeps them in the checkpoint: counted by
+/// the tick that promotes, rolls back or analyses, once, however often the activity runs.
 /// </summary>
 public sealed class RolloutStatsTests
 {
-    /// <summary>Each activity's clock reads advance one step: every activity takes exactly one step.</summary>
+    /// <summary>
+    /// Every clock read advances one step. A tick reads the clock at its start, at the start and the end of each
+    /// part it runs (observe, checks, apply) and at its commit: 4 steps without checks, 6 with.
+    /// </summary>
     private sealed class SteppingTime(TimeSpan step) : TimeProvider
     {
         private long _now;
@@ -61,7 +64,7 @@ public sealed class RolloutStatsTests
             World = new InMemoryWorld(builder.Build());
             Store = new CommitFailingStore(Memory);
             Steps = new RolloutSteps(
-                new CanaryObserver(World, World), World, new CheckRunner(World, World), new DecisionApplier(World, World, World, World, World),
+                new CanaryObserver(World, World), new CheckRunner(World, World), new DecisionApplier(World, World, World, World, World),
                 new SeparateTickStateReader(Memory, Inbox), Store, Inbox, new SteppingTime(TimeSpan.FromMilliseconds(100)));
         }
 
@@ -75,35 +78,30 @@ public sealed class RolloutStatsTests
 
         public RolloutSteps Steps { get; }
 
-        /// <summary>Every apply runs twice, as after a crash that lost the first attempt's answer.</summary>
-        public bool ApplyTwice { get; init; } = true;
+        /// <summary>Every tick runs twice, as after a crash that lost the first attempt's answer.</summary>
+        public bool TickTwice { get; init; } = true;
 
         public async Task<CanaryStats> StatsAsync() => (await Memory.GetCheckpointAsync("test", World.Canary.Metadata.Name, CancellationToken.None))!.Stats;
 
         public async Task TickAsync()
         {
-            var observed = await Steps.ObserveAsync(new ObserveRequest("test", World.Canary.Metadata.Name, World.Now), CancellationToken.None);
-            var report = observed.Plan is { } plan ? await Steps.RunChecksAsync(new ChecksRequest(observed.Observation!.Canary, plan), CancellationToken.None) : null;
-            var request = Durable(new ApplyRequest(observed.Observation!, report, observed.Context));
+            var request = new TickRequest("test", World.Canary.Metadata.Name, World.Now, Guid.NewGuid().ToString("N"));
             try
             {
-                await Steps.ApplyAsync(request, CancellationToken.None);
+                await Steps.TickAsync(request, CancellationToken.None);
             }
             catch (InvalidOperationException)
             {
                 // The activity's retry: the same request again.
             }
 
-            if (ApplyTwice)
+            if (TickTwice)
             {
-                await Steps.ApplyAsync(request, CancellationToken.None);
+                await Steps.TickAsync(request, CancellationToken.None);
             }
 
             World.Now += World.Canary.Analysis.GetInterval();
         }
-
-        /// <summary>The activity's input as the Durable host keeps it: a copy in JSON, not the world's own (mutable) objects.</summary>
-        private static T Durable<T>(T value) => System.Text.Json.JsonSerializer.Deserialize<T>(System.Text.Json.JsonSerializer.Serialize(value))!;
 
         /// <summary>Initialized, then a new image, then ticks until the canary is idle again.</summary>
         public async Task RunAsync(Func<Rollout, Task>? beforeEachTick = null)
@@ -133,7 +131,7 @@ public sealed class RolloutStatsTests
         [.. counts.Select(c => (c.DeploymentStrategy, c.AnalysisStatus, c.Count))];
 
     [Fact]
-    public async Task APromotion_CountsOneCompletedSuccess_EvenWhenEveryApplyRunsTwice()
+    public async Task APromotion_CountsOneCompletedSuccess_EvenWhenEveryTickRunsTwice()
     {
         var rollout = new Rollout(Podinfo.Canary());
 
@@ -146,7 +144,7 @@ public sealed class RolloutStatsTests
     }
 
     [Fact]
-    public async Task ARollback_CountsOneCompletedFailure_EvenWhenEveryApplyRunsTwice()
+    public async Task ARollback_CountsOneCompletedFailure_EvenWhenEveryTickRunsTwice()
     {
         var rollout = new Rollout(Podinfo.Canary().WithThreshold(2));
         rollout.World.SetMeasurement(CanaryMetric.RequestSuccessRate, 42);
@@ -237,7 +235,7 @@ public sealed class RolloutStatsTests
 
         await rollout.RunAsync(r =>
         {
-            // The tick that ends the promotion: its first apply acts, records its history, and fails to commit.
+            // The tick that ends the promotion: its first attempt acts, records its history, and fails to commit.
             r.Store.FailNextCommit = r.World.Phase == CanaryPhase.Finalising;
             return Task.CompletedTask;
         });
@@ -249,7 +247,7 @@ public sealed class RolloutStatsTests
     [Fact]
     public async Task ACommitThatNeverHappened_IsCountedOnce_ByTheNextTickThatCommits()
     {
-        var rollout = new Rollout(Podinfo.Canary()) { ApplyTwice = false };
+        var rollout = new Rollout(Podinfo.Canary()) { TickTwice = false };
         await rollout.RunAsync(r =>
         {
             r.Store.FailNextCommit = r.World.Phase == CanaryPhase.Finalising;
@@ -267,23 +265,23 @@ public sealed class RolloutStatsTests
     }
 
     [Fact]
-    public async Task EveryAnalysedTick_ObservesOneDuration_TheTimeItsActivitiesRan()
+    public async Task EveryAnalysedTick_ObservesOneDuration_FromItsStartToItsCommit()
     {
         var rollout = new Rollout(Podinfo.Canary());
         rollout.World.SetMeasurement(CanaryMetric.RequestDuration, 250);
 
         await rollout.RunAsync();
 
-        // stepWeight 10 to maxWeight 50: the first analysis tick (pre-rollout hooks: observe and apply, 0.2 s),
-        // then five with metrics (observe, checks, apply: 0.3 s each), the last of them promoting. Promoting,
-        // Finalising and the ticks before the run do not reach the analysis.
+        // stepWeight 10 to maxWeight 50: the first analysis tick (pre-rollout hooks only, no checks: 0.4 s), then
+        // five with metrics (0.6 s each), the last of them promoting. Promoting, Finalising and the ticks before
+        // the run do not reach the analysis.
         var durations = (await rollout.StatsAsync()).Durations;
         Assert.Equal(6, durations.Count);
-        Assert.Equal(1.7, durations.Sum, 6);
+        Assert.Equal(3.4, durations.Sum, 6);
         var cumulative = TickDurations.Bounds.Select((bound, i) => (bound, durations.Counts.Take(i + 1).Sum())).ToList();
-        Assert.Equal((0.1, 0L), cumulative[4]);
-        Assert.Equal((0.25, 1L), cumulative[5]);
-        Assert.Equal((0.5, 6L), cumulative[6]);
+        Assert.Equal((0.25, 0L), cumulative[5]);
+        Assert.Equal((0.5, 1L), cumulative[6]);
+        Assert.Equal((1.0, 6L), cumulative[7]);
     }
 
     [Fact]

@@ -16,14 +16,12 @@ public sealed class RolloutStepsAdoptionTests
 
     /// <summary>A new host process: new activities over the same state store and cluster.</summary>
     private RolloutSteps Host() => new(
-        new CanaryObserver(_world, _world), _world, new CheckRunner(_world, _world), new DecisionApplier(_world, _world, _world, _world, _world),
+        new CanaryObserver(_world, _world), new CheckRunner(_world, _world), new DecisionApplier(_world, _world, _world, _world, _world),
         new SeparateTickStateReader(_store, _inbox), _store, _inbox);
 
     private async Task TickAsync(RolloutSteps steps)
     {
-        var observed = await steps.ObserveAsync(new ObserveRequest("test", "podinfo", _world.Now), CancellationToken.None);
-        var report = observed.Plan is { } plan ? await steps.RunChecksAsync(new ChecksRequest(observed.Observation!.Canary, plan), CancellationToken.None) : null;
-        await steps.ApplyAsync(new ApplyRequest(observed.Observation!, report, observed.Context), CancellationToken.None);
+        await steps.TickAsync(new TickRequest("test", "podinfo", _world.Now, Guid.NewGuid().ToString("N")), CancellationToken.None);
         _world.Now += _world.Canary.Analysis.GetInterval();
     }
 

@@ -8,7 +8,7 @@ using Flagger.Testing.Registry;
 
 namespace Flagger.Rollouts.Tests;
 
-/// <summary>The activities outside the orchestrator: what a replay after a crash does.</summary>
+/// <summary>The tick activity outside the orchestrator: what it costs the Durable payloads, and what a retried attempt does.</summary>
 public sealed class RolloutStepsTests
 {
     private static (RolloutSteps Steps, InMemoryWorld World, InMemoryRolloutStore Store) Create(CanaryBuilder builder)
@@ -16,17 +16,18 @@ public sealed class RolloutStepsTests
         var world = new InMemoryWorld(builder.Build());
         var store = new InMemoryRolloutStore();
         var inbox = new InMemoryOperationInbox();
-        return (new RolloutSteps(new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), new SeparateTickStateReader(store, inbox), store, inbox), world, store);
+        return (new RolloutSteps(new CanaryObserver(world, world), new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), new SeparateTickStateReader(store, inbox), store, inbox), world, store);
     }
 
-    private static async Task<TickOutcome> TickAsync(RolloutSteps steps, InMemoryWorld world, Func<ApplyRequest, Task<TickOutcome>>? apply = null)
+    /// <summary>A tick's request as the orchestrator makes it: a new id each tick.</summary>
+    private static TickRequest Request(InMemoryWorld world) => new("test", "podinfo", world.Now, Guid.NewGuid().ToString("N"));
+
+    /// <summary>One tick, then the clock moves on an interval.</summary>
+    private static async Task<TickOutcome> TickAsync(RolloutSteps steps, InMemoryWorld world, Func<TickRequest, Task<TickOutcome?>>? tick = null)
     {
-        var observed = await steps.ObserveAsync(new ObserveRequest("test", "podinfo", world.Now), CancellationToken.None);
-        var report = observed.Plan is { } plan ? await steps.RunChecksAsync(new ChecksRequest(observed.Observation!.Canary, plan), CancellationToken.None) : null;
-        var request = new ApplyRequest(observed.Observation!, report, observed.Context);
-        var outcome = await (apply ?? (r => steps.ApplyAsync(r, CancellationToken.None)))(request);
+        var outcome = await (tick ?? (r => steps.TickAsync(r, CancellationToken.None)))(Request(world));
         world.Now += world.Canary.Analysis.GetInterval();
-        return outcome;
+        return outcome!;
     }
 
     private const string Secret = "s3cr3t-token";
@@ -51,13 +52,13 @@ public sealed class RolloutStepsTests
     }
 
     [Fact]
-    public async Task ActivityPayloads_CarryNoWebhookUrlOrMetadata_WhileTheHooksAreCalledWithTheirRealOnes()
+    public async Task TickPayloads_CarryNoWebhookUrlOrMetadata_WhileTheHooksAreCalledWithTheirRealOnes()
     {
         var world = new InMemoryWorld(WithSecretHooks(Podinfo.Canary().WithStepWeight(50)).Build());
         var events = new EventHookUrls(world);
         var (store, inbox) = (new InMemoryRolloutStore(), new InMemoryOperationInbox());
         var steps = new RolloutSteps(
-            new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, events, world), new SeparateTickStateReader(store, inbox), store, inbox);
+            new CanaryObserver(world, world), new CheckRunner(world, world), new DecisionApplier(world, world, world, events, world), new SeparateTickStateReader(store, inbox), store, inbox);
         var payloads = new List<string>();
         for (var i = 0; i < 3 || (i < 12 && world.Phase != CanaryPhase.Succeeded); i++)
         {
@@ -66,20 +67,9 @@ public sealed class RolloutStepsTests
                 world.UpdateTarget("podinfo:2.0.0");
             }
 
-            var observed = await steps.ObserveAsync(new ObserveRequest("test", "podinfo", world.Now), CancellationToken.None);
-            payloads.Add(JsonSerializer.Serialize(observed));
-            CheckReport? report = null;
-            if (observed.Plan is { } plan)
-            {
-                var checks = new ChecksRequest(observed.Observation!.Canary, plan);
-                report = await steps.RunChecksAsync(checks, CancellationToken.None);
-                payloads.Add(JsonSerializer.Serialize(checks));
-                payloads.Add(JsonSerializer.Serialize(report));
-            }
-
-            var apply = new ApplyRequest(observed.Observation!, report, observed.Context);
-            payloads.Add(JsonSerializer.Serialize(apply));
-            payloads.Add(JsonSerializer.Serialize(await steps.ApplyAsync(apply, CancellationToken.None)));
+            var request = Request(world);
+            payloads.Add(JsonSerializer.Serialize(request));
+            payloads.Add(JsonSerializer.Serialize(await steps.TickAsync(request, CancellationToken.None)));
             world.Now += world.Canary.Analysis.GetInterval();
         }
 
@@ -93,40 +83,7 @@ public sealed class RolloutStepsTests
     }
 
     [Fact]
-    public async Task ATickWhoseCanaryChangedAfterObserve_CallsNoHookAndAppliesNothing_AndIsObservedAgainAtOnce()
-    {
-        var (steps, world, store) = Create(WithSecretHooks(Podinfo.Canary()));
-        for (var i = 0; i < 2; i++)
-        {
-            await TickAsync(steps, world);
-        }
-
-        world.UpdateTarget("podinfo:2.0.0");
-        for (var i = 0; i < 5 && world.CanaryWeight == 0; i++)
-        {
-            await TickAsync(steps, world);
-        }
-
-        Assert.Equal(CanaryPhase.Progressing, world.Phase);
-        var observed = await steps.ObserveAsync(new ObserveRequest("test", "podinfo", world.Now), CancellationToken.None);
-        Assert.NotNull(observed.Plan);
-        world.Canary.Analysis.Webhooks![0].Url = "http://hooks.test/new";
-        world.Canary.Metadata.Generation = (world.Canary.Metadata.Generation ?? 1) + 1;
-        var (hooks, statusWrites, checkpoint) = (world.HookCalls.Count, world.StatusWrites.Count, await store.GetCheckpointAsync("test", "podinfo", CancellationToken.None));
-
-        var report = await steps.RunChecksAsync(new ChecksRequest(observed.Observation!.Canary, observed.Plan), CancellationToken.None);
-        var outcome = await steps.ApplyAsync(new ApplyRequest(observed.Observation, report, observed.Context), CancellationToken.None);
-
-        Assert.True(report.CanaryChanged);
-        Assert.Equal(hooks, world.HookCalls.Count);
-        Assert.Equal(statusWrites, world.StatusWrites.Count);
-        Assert.Equal(checkpoint, await store.GetCheckpointAsync("test", "podinfo", CancellationToken.None));
-        Assert.True(outcome.Active);
-        Assert.Equal(world.Now, outcome.NextTickAt);
-    }
-
-    [Fact]
-    public async Task ApplyAsync_ReplayedAfterACrash_DoesNotPromoteOrAlertTwice()
+    public async Task TickAsync_RetriedAfterItsCommit_DoesNotPromoteOrAlertTwice()
     {
         var (steps, world, store) = Create(Podinfo.Canary().WithStepWeight(50));
         for (var i = 0; i < 2; i++)
@@ -146,11 +103,12 @@ public sealed class RolloutStepsTests
         await TickAsync(steps, world, async request =>
         {
             alertsBefore = world.Alerts.Count;
-            var first = await steps.ApplyAsync(request, CancellationToken.None);
+            var first = await steps.TickAsync(request, CancellationToken.None);
             promotions = world.Events.Count(e => e.Message.StartsWith("Copying", StringComparison.Ordinal));
-            var replay = await steps.ApplyAsync(request, CancellationToken.None);
-            Assert.Equal(first.Phase, replay.Phase);
-            return replay;
+            var retry = await steps.TickAsync(request, CancellationToken.None);
+            Assert.Equal(first!.Phase, retry!.Phase);
+            Assert.Equal(first.NextTickAt, retry.NextTickAt);
+            return retry;
         });
 
         Assert.Equal(CanaryPhase.Promoting, world.Phase);
@@ -162,20 +120,67 @@ public sealed class RolloutStepsTests
     }
 
     [Fact]
-    public async Task ObserveAsync_NumbersTicksAfterTheLastStoredOne()
+    public async Task TickAsync_RetriedAfterItActedPartWay_FinishesTheSameDecision_NotOneMadeOnWhatItHalfChanged()
     {
-        var (steps, world, store) = Create(Podinfo.Canary());
-
+        var world = new InMemoryWorld(Podinfo.Canary().WithStepWeight(10).Build());
+        var store = new InMemoryRolloutStore();
+        var inbox = new InMemoryOperationInbox();
+        var parts = new Safety.FaultyParts(world, store, inbox);
+        var steps = new RolloutSteps(new CanaryObserver(parts, parts), new CheckRunner(world, parts), new DecisionApplier(parts, parts, world, world, world), parts, parts, parts);
         await TickAsync(steps, world);
         await TickAsync(steps, world);
-        var observed = await steps.ObserveAsync(new ObserveRequest("test", "podinfo", world.Now), CancellationToken.None);
+        world.UpdateTarget("podinfo:2.0.0");
+        for (var i = 0; i < 4 && world.CanaryWeight == 0; i++)
+        {
+            await TickAsync(steps, world);
+        }
 
-        Assert.Equal(3, observed.Context.Sequence);
-        Assert.Equal(2, (await store.GetCheckpointAsync("test", "podinfo", CancellationToken.None))!.Sequence);
+        Assert.Equal(CanaryPhase.Progressing, world.Phase);
+        // Asked in this order while Progressing: the retry is refused (nothing failed), the abort rolls back.
+        await inbox.EnqueueAsync("test", "podinfo", new CanaryOperation(CanaryOperationKind.Retry, "alice", world.Now), CancellationToken.None);
+        await inbox.EnqueueAsync("test", "podinfo", new CanaryOperation(CanaryOperationKind.Abort, "bob", world.Now), CancellationToken.None);
+        // The tick's reservation is written, then its history write fails: the cluster already says Failed.
+        parts.Arm(Safety.FaultPart.StorageWrites, calls: 1, healthyCalls: 1);
+        var request = Request(world);
+        var before = world.Events.Count;
+        await Assert.ThrowsAnyAsync<Azure.RequestFailedException>(() => steps.TickAsync(request, CancellationToken.None));
+        Assert.Equal(CanaryPhase.Failed, world.Phase);
+        var firstAttempt = world.EventMessages.Skip(before).ToList();
+
+        var outcome = await steps.TickAsync(request, CancellationToken.None);
+
+        // The same decision acted again (its events again); one made on the half-changed canary (Failed) would
+        // have refused the abort and taken the retry, starting the run over.
+        Assert.Equal(firstAttempt, world.EventMessages.Skip(before + firstAttempt.Count));
+        Assert.Equal(CanaryPhase.Failed, outcome!.Phase);
+        Assert.Equal(CanaryPhase.Failed, world.Phase);
+        var checkpoint = (await store.GetCheckpointAsync("test", "podinfo", CancellationToken.None))!;
+        Assert.False(checkpoint.Reserved);
+        Assert.Null(checkpoint.Begun);
+        Assert.Empty(await inbox.PendingAsync("test", "podinfo", 0, CancellationToken.None));
     }
 
     [Fact]
-    public async Task ApplyAsync_WokenBeforeTheIntervalPassed_DoesNotStepAndRecordsNothing()
+    public async Task TickAsync_ANewTickAtTheSameInstantAsACommittedOne_IsNotTakenForARetry()
+    {
+        var world = new InMemoryWorld(Podinfo.Canary().Build());
+        var store = new InMemoryRolloutStore();
+        var inbox = new InMemoryOperationInbox();
+        var steps = new RolloutSteps(new CanaryObserver(world, world), new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), new SeparateTickStateReader(store, inbox), store, inbox);
+        await TickAsync(steps, world);
+        await TickAsync(steps, world);
+        world.Now -= world.Canary.Analysis.GetInterval();
+        var committed = (await store.GetCheckpointAsync("test", "podinfo", CancellationToken.None))!;
+        await inbox.EnqueueAsync("test", "podinfo", new CanaryOperation(CanaryOperationKind.Pause, "alice", world.Now), CancellationToken.None);
+
+        await steps.TickAsync(Request(world) with { Now = committed.UpdatedAt }, CancellationToken.None);
+
+        Assert.True(world.Canary.Status!.Paused);
+        Assert.Equal(committed.Sequence + 1, (await store.GetCheckpointAsync("test", "podinfo", CancellationToken.None))!.Sequence);
+    }
+
+    [Fact]
+    public async Task TickAsync_WokenBeforeTheIntervalPassed_DoesNotStepAndRecordsNothing()
     {
         var (steps, world, store) = Create(Podinfo.Canary().WithStepWeight(10));
         await TickAsync(steps, world);
@@ -191,9 +196,9 @@ public sealed class RolloutStepsTests
         for (var i = 0; i < 6; i++)
         {
             world.Now += TimeSpan.FromSeconds(1);
-            var observed = await steps.ObserveAsync(new ObserveRequest("test", "podinfo", world.Now), CancellationToken.None);
-            Assert.Null(observed.Plan);
-            await steps.ApplyAsync(new ApplyRequest(observed.Observation!, null, observed.Context), CancellationToken.None);
+            var checksBefore = world.MeasuredMetrics.Count;
+            await steps.TickAsync(Request(world), CancellationToken.None);
+            Assert.Equal(checksBefore, world.MeasuredMetrics.Count);
         }
 
         Assert.Equal(10, world.CanaryWeight);
@@ -202,7 +207,7 @@ public sealed class RolloutStepsTests
     }
 
     [Fact]
-    public async Task ApplyAsync_OnceTheIntervalPassed_StepsAndTellsWhenTheNextStepIsDue()
+    public async Task TickAsync_OnceTheIntervalPassed_StepsAndTellsWhenTheNextStepIsDue()
     {
         var (steps, world, _) = Create(Podinfo.Canary().WithStepWeight(10));
         await TickAsync(steps, world);
@@ -218,12 +223,12 @@ public sealed class RolloutStepsTests
     }
 
     [Fact]
-    public async Task ObserveAsync_OperationsInTheInbox_AreAppliedOnceAndForgotten()
+    public async Task TickAsync_OperationsInTheInbox_AreAppliedOnceAndForgotten()
     {
         var world = new InMemoryWorld(Podinfo.Canary().Build());
         var store = new InMemoryRolloutStore();
         var inbox = new InMemoryOperationInbox();
-        var steps = new RolloutSteps(new CanaryObserver(world, world), world, new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), new SeparateTickStateReader(store, inbox), store, inbox);
+        var steps = new RolloutSteps(new CanaryObserver(world, world), new CheckRunner(world, world), new DecisionApplier(world, world, world, world, world), new SeparateTickStateReader(store, inbox), store, inbox);
         await TickAsync(steps, world);
         await inbox.EnqueueAsync("test", "podinfo", new CanaryOperation(CanaryOperationKind.Pause, "alice", world.Now), CancellationToken.None);
         await inbox.EnqueueAsync("test", "podinfo", new CanaryOperation(CanaryOperationKind.Resume, "bob", world.Now), CancellationToken.None);

@@ -82,14 +82,8 @@ public sealed record StageResult(CheckStageKind Kind, bool Passed, IReadOnlyList
     public CheckResult? FirstFailure => Results.FirstOrDefault(r => !r.Passed);
 }
 
-/// <summary>What the checks activity returns: one result per stage that ran, in plan order.</summary>
+/// <summary>What a tick's checks found: one result per stage that ran, in plan order.</summary>
 public sealed record CheckReport(IReadOnlyList<StageResult> Stages)
 {
     public static readonly CheckReport Empty = new([]);
-
-    /// <summary>The Canary's spec changed between observe and the checks, which ran none: the tick is dropped.</summary>
-    public bool CanaryChanged { get; init; }
-
-    /// <summary>How long the checks activity took (for <c>flagger_canary_duration_seconds</c>); set by the activity, not by the decision.</summary>
-    public TimeSpan Elapsed { get; init; }
 }

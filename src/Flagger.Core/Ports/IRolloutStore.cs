@@ -60,11 +60,29 @@ public sealed record CanaryCheckpoint(
     public bool Reserved { get; init; }
 
     /// <summary>
+    /// The orchestration's id for the tick that wrote this checkpoint (replay-safe, one per tick): a retried tick
+    /// activity that finds its own id committed knows it already acted, and only reports.
+    /// </summary>
+    public string? TickId { get; init; }
+
+    /// <summary>
+    /// On a reservation: what the begun tick decided on, so whichever attempt or tick finds it unfinished applies
+    /// the same decision again rather than deciding anew on a cluster the first attempt may have half changed.
+    /// </summary>
+    public BegunTick? Begun { get; init; }
+
+    /// <summary>
     /// Flagger's counters, histogram and last metric values of the canary, as of the last committed tick (a
     /// reservation carries those of the tick before it). Written with the checkpoint, so they cost no storage call.
     /// </summary>
     public CanaryStats Stats { get; init; } = CanaryStats.Empty;
 }
+
+/// <summary>
+/// A tick that began acting: its observation (webhook URLs and metadata blanked: they are taken back from the live
+/// Canary) and its checks' report, from which the decision is made again, the same.
+/// </summary>
+public sealed record BegunTick(CanaryObservation Observation, CheckReport Report);
 
 /// <summary>One tick: its decision, the values measured and the webhook answers.</summary>
 public sealed record HistoryEntry(

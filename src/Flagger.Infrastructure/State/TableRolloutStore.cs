@@ -393,9 +393,15 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
             ["LastStepAt"] = checkpoint.LastStepAt,
             ["AppliedOperations"] = checkpoint.AppliedOperations,
             ["Reserved"] = checkpoint.Reserved,
+            ["TickId"] = checkpoint.TickId,
         };
         TextColumns.Write(entity, "Status", JsonSerializer.Serialize(checkpoint.Status, s_json));
         TextColumns.Write(entity, "Stats", JsonSerializer.Serialize(checkpoint.Stats, s_json));
+        if (checkpoint.Begun is { } begun)
+        {
+            TextColumns.Write(entity, "Begun", JsonSerializer.Serialize(begun, s_json));
+        }
+
         return entity;
     }
 
@@ -415,8 +421,10 @@ public sealed partial class TableRolloutStore : IRolloutStore, ITickStateReader
             LastStepAt = entity.GetDateTimeOffset("LastStepAt"),
             AppliedOperations = entity.GetInt64("AppliedOperations") ?? 0,
             Reserved = entity.GetBoolean("Reserved") ?? false,
+            TickId = entity.GetString("TickId"),
             // Rows written before the stats existed have none: counting starts from zero.
             Stats = TextColumns.Read(entity, "Stats") is { } stats ? JsonSerializer.Deserialize<CanaryStats>(stats, s_json) ?? CanaryStats.Empty : CanaryStats.Empty,
+            Begun = TextColumns.Read(entity, "Begun") is { } begun ? JsonSerializer.Deserialize<BegunTick>(begun, s_json) : null,
         };
     }
 

@@ -91,8 +91,8 @@ public static class ScaleRun
         {
             for (var k = 0; k < entries.Count; k++)
             {
-                // Observe and apply always run; the checks activity only when the tick had checks to make.
-                activities += entries[k].Checks.Count > 0 ? 3 : 2;
+                // A tick is one activity (idle wakes record nothing and are not counted).
+                activities++;
                 if (k > 0)
                 {
                     lags.Add((entries[k].At - entries[k - 1].At - options.Interval).TotalSeconds);

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
+using Flagger.Core.Ports;
 using Flagger.Infrastructure.State;
 using Xunit.Abstractions;
 
@@ -56,6 +57,35 @@ public sealed class TableRolloutStoreTests(AzuriteFixture azurite, ITestOutputHe
         var row = (await Table("Canaries").GetEntityAsync<TableEntity>(Ns, "podinfo")).Value;
         output.WriteLine(row.GetString("Stats"));
         Assert.InRange(row.GetString("Stats")!.Length, 1, 1024);
+    }
+
+    [Fact]
+    public async Task SaveCheckpoint_AReservationWithItsBegunTick_RoundTripsIt_AndTheCommitDropsIt()
+    {
+        var canary = Flagger.Testing.Canaries.Podinfo.Canary().WithWebhook(WebhookType.Rollout, "load", "http://loadtester/").Build();
+        var observation = new CanaryObservation(
+            canary, StateSamples.Now, new WorkloadObservation("5d8f7c9b6", new Dictionary<string, string> { ["configmap/podinfo-config"] = "abc" }, Core.Workloads.Readiness.Ready, Core.Workloads.Readiness.Ready),
+            RouteObservation.Ready(80, 20))
+        {
+            Operations = [new CanaryOperation(CanaryOperationKind.Abort, "bob", StateSamples.Now)],
+            StepDueAt = StateSamples.Now.AddSeconds(-3),
+            DefaultGateTimeout = TimeSpan.FromMinutes(3),
+        };
+        var report = new CheckReport([new StageResult(CheckStageKind.Analysis, false, StateSamples.History(Ns, "podinfo", 4).Checks)]);
+        var reservation = StateSamples.Checkpoint(Ns, "podinfo", 4) with { Reserved = true, TickId = "7c1f", Begun = new BegunTick(observation, report) };
+        var store = azurite.CreateStore(_prefix);
+
+        Assert.True(await store.SaveCheckpointAsync(reservation, default));
+        var read = (await azurite.CreateStore(_prefix).ReadAsync(Ns, "podinfo", default)).Checkpoint!;
+
+        Assert.Equal("7c1f", read.TickId);
+        Assert.Equal(StateSamples.Json(reservation.Begun), StateSamples.Json(read.Begun));
+        Assert.Equal(canary.Metadata.Generation, read.Begun!.Observation.Canary.Metadata.Generation);
+        Assert.True(double.IsNaN(read.Begun.Report.Stages[0].Results[2].Value!.Value));
+        Assert.True(await store.SaveCheckpointAsync(reservation with { Reserved = false, Begun = null }, default));
+        var row = (await Table("Canaries").GetEntityAsync<TableEntity>(Ns, "podinfo")).Value;
+        Assert.False(row.ContainsKey("Begun"));
+        Assert.Null((await azurite.CreateStore(_prefix).GetCheckpointAsync(Ns, "podinfo", default))!.Begun);
     }
 
     [Fact]

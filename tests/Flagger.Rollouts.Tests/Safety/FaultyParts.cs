@@ -39,6 +39,7 @@ internal sealed class FaultyParts(InMemoryWorld world, InMemoryRolloutStore stor
     private readonly Dictionary<FaultPart, int> _failuresOf = [];
     private readonly Dictionary<FaultPart, int> _callsOf = [];
     private int _failures;
+    private int _prometheusFailuresAtRead;
 
     /// <summary>After <paramref name="healthyCalls"/> more calls succeed, the next <paramref name="calls"/> calls to <paramref name="part"/> fail.</summary>
     public void Arm(FaultPart part, int calls, int healthyCalls = 0)
@@ -169,8 +170,18 @@ internal sealed class FaultyParts(InMemoryWorld world, InMemoryRolloutStore stor
     public Task<RouteObservation> SyncAsync(Canary canary, CancellationToken cancellationToken) =>
         Call(FaultPart.ApiServer, () => world.SyncAsync(canary, cancellationToken));
 
-    public Task SetRoutesAsync(Canary canary, SetRoutes weights, string? observedVersion, CancellationToken cancellationToken) =>
-        Call(FaultPart.ApiServer, () => world.SetRoutesAsync(canary, weights, observedVersion, cancellationToken));
+    public Task SetRoutesAsync(Canary canary, SetRoutes weights, string? observedVersion, CancellationToken cancellationToken)
+    {
+        if (weights.CanaryWeight > world.CanaryWeight && FailuresOf(FaultPart.Prometheus) > _prometheusFailuresAtRead)
+        {
+            RaisesAfterFailedMetrics++;
+        }
+
+        return Call(FaultPart.ApiServer, () => world.SetRoutesAsync(canary, weights, observedVersion, cancellationToken));
+    }
+
+    /// <summary>Route writes that raised the canary's weight in an attempt whose Prometheus queries failed (an attempt starts with its state read).</summary>
+    public int RaisesAfterFailedMetrics { get; private set; }
 
     public Task RevertAsync(Canary canary, CancellationToken cancellationToken) =>
         Call(FaultPart.ApiServer, () => world.RevertAsync(canary, cancellationToken));
@@ -188,9 +199,26 @@ internal sealed class FaultyParts(InMemoryWorld world, InMemoryRolloutStore stor
     public Task<CanaryCheckpoint?> GetCheckpointAsync(string @namespace, string name, CancellationToken cancellationToken) =>
         Call(FaultPart.Storage, () => store.GetCheckpointAsync(@namespace, name, cancellationToken));
 
+    /// <summary>What every tick state read returned, oldest first: the checkpoint and the operations each reading attempt went on with.</summary>
+    public List<TickState> Reads { get; } = [];
+
+    /// <summary>Runs once, right after the next tick state read succeeds: something that happens while a tick is under way.</summary>
+    public Func<Task>? AfterNextRead { get; set; }
+
     /// <summary>One storage call, as on Table Storage (one query over the canary's rows).</summary>
-    public Task<TickState> ReadAsync(string @namespace, string name, CancellationToken cancellationToken) =>
-        Call(FaultPart.Storage, () => _tickState.ReadAsync(@namespace, name, cancellationToken));
+    public async Task<TickState> ReadAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var state = await Call(FaultPart.Storage, () => _tickState.ReadAsync(@namespace, name, cancellationToken));
+        Reads.Add(state);
+        _prometheusFailuresAtRead = FailuresOf(FaultPart.Prometheus);
+        if (AfterNextRead is { } during)
+        {
+            AfterNextRead = null;
+            await during();
+        }
+
+        return state;
+    }
 
     public Task<IReadOnlyList<CanaryCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken) =>
         Call(FaultPart.Storage, () => store.ListCheckpointsAsync(cancellationToken));

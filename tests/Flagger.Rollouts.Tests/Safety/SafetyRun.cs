@@ -1,6 +1,7 @@
 using Azure;
 using Flagger.Core.Analysis;
 using Flagger.Core.Model;
+using Flagger.Core.Ports;
 using Flagger.Testing.Canaries;
 using Flagger.Testing.Registry;
 
@@ -58,7 +59,7 @@ internal sealed class SafetyRun
         _world = new InMemoryWorld(canary);
         _faults = new FaultyParts(_world, _store, _inbox);
         _steps = new RolloutSteps(
-            new CanaryObserver(_faults, _faults), _faults, new CheckRunner(_world, _faults), new DecisionApplier(_faults, _faults, _world, _world, _world), _faults, _faults, _faults);
+            new CanaryObserver(_faults, _faults), new CheckRunner(_world, _faults), new DecisionApplier(_faults, _faults, _world, _world, _world), _faults, _faults, _faults);
         _interval = canary.Analysis.GetInterval();
     }
 
@@ -161,11 +162,10 @@ internal sealed class SafetyRun
     }
 
     /// <summary>
-    /// An activity under the orchestrator's retry policy (5 attempts, whatever the failure); null when every attempt
+    /// The tick activity under the orchestrator's retry policy (5 attempts, whatever the failure); null when every attempt
     /// failed. Only failures an injected outage caused are caught: any other exception is a bug and fails the run.
     /// </summary>
-    private async Task<T?> AttemptAsync<T>(Func<Task<T>> activity)
-        where T : class
+    private async Task<TickOutcome?> AttemptAsync(Func<Task<TickOutcome?>> activity)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -218,29 +218,26 @@ internal sealed class SafetyRun
         var weightBefore = _world.CanaryWeight;
         var primaryBefore = _world.Primary?.Image;
         var failuresBefore = _faults.Failures;
-        var prometheusFailuresBefore = _faults.FailuresOf(FaultPart.Prometheus);
-        var observed = Durable(await AttemptAsync(() => _steps.ObserveAsync(new ObserveRequest(Ns, Name, _world.Now), CancellationToken.None)));
-        if (duringTick is not null)
+        var raisesAfterFailedMetricsBefore = _faults.RaisesAfterFailedMetrics;
+        var readsBefore = _faults.Reads.Count;
+        _faults.AfterNextRead = duringTick;
+        var request = Durable(new TickRequest(Ns, Name, _world.Now, $"tick-{_counts.Ticks + 1}"));
+        var outcome = Durable(await AttemptAsync(() => _steps.TickAsync(Durable(request), CancellationToken.None)));
+        if (_faults.AfterNextRead is { } notYet)
         {
-            await duringTick();
+            // No attempt got as far as the state read: what was to happen during the tick happens after it.
+            _faults.AfterNextRead = null;
+            await notYet();
         }
 
-        var observation = observed?.Observation;
-        TickOutcome? outcome = null;
-        if (observed is not null && observation is not null)
-        {
-            var report = observed.Plan is { } plan
-                ? Durable(await AttemptAsync(() => _steps.RunChecksAsync(Durable(new ChecksRequest(observation.Canary, plan)), CancellationToken.None)))
-                : CheckReport.Empty;
-            if (report is not null)
-            {
-                outcome = await AttemptAsync(() => _steps.ApplyAsync(Durable(new ApplyRequest(observation, observed.Plan is null ? null : report, observed.Context)), CancellationToken.None));
-            }
-        }
-
+        // What the tick went on with: when its step was due, and the operations it applied (those its commit recorded;
+        // uncommitted, any its attempts read, as each may have acted before failing).
+        var reads = _faults.Reads.Skip(readsBefore).ToList();
+        var read = reads.FirstOrDefault();
+        var operations = reads.Count == 0 ? null : await OperationsAppliedAsync(request, reads);
         _counts.Ticks++;
         _counts.Failures += _faults.Failures - failuresBefore;
-        if (observation is not null && CanaryPhases.IsPaced(phaseBefore) && observation.StepDueAt > _world.Now)
+        if (read is not null && CanaryPhases.IsPaced(phaseBefore) && read.Checkpoint?.LastStepAt + _interval > _world.Now)
         {
             _counts.EarlyWakes++;
         }
@@ -253,16 +250,36 @@ internal sealed class SafetyRun
             _lastWeightStepAt = null;
         }
 
-        CheckWeightStep(weightBefore, healthy: _healthy && _faults.FailuresOf(FaultPart.Prometheus) == prometheusFailuresBefore);
-        if (observation is not null)
+        CheckWeightStep(weightBefore, healthy: _healthy && _faults.RaisesAfterFailedMetrics == raisesAfterFailedMetricsBefore);
+        if (operations is not null)
         {
-            CheckPromotion(primaryBefore, observation, phaseBefore);
+            CheckPromotion(primaryBefore, operations, DecidedIn(request, reads, phaseBefore));
         }
 
-        if (observation is not null && outcome is not null)
+        if (operations is not null && outcome is not null)
         {
-            CheckAbort(observation, phaseBefore);
+            CheckAbort(operations, DecidedIn(request, reads, phaseBefore));
         }
+    }
+
+    /// <summary>
+    /// The phase the tick's decision was made in: the canary's before the tick, unless an attempt found the tick
+    /// begun by an earlier one (half applied, not committed) and finished it, as decided in the phase that one observed.
+    /// </summary>
+    private static CanaryPhase? DecidedIn(TickRequest request, List<TickState> reads, CanaryPhase? phaseBefore) =>
+        reads.Select(r => r.Checkpoint).FirstOrDefault(c => c is { Reserved: true, Begun: not null } && c.TickId == request.TickId) is { } begun
+            ? begun.Begun!.Observation.Canary.Status?.Phase
+            : phaseBefore;
+
+    private async Task<IReadOnlyList<CanaryOperation>> OperationsAppliedAsync(TickRequest request, List<TickState> reads)
+    {
+        if (await _store.GetCheckpointAsync(Ns, Name, CancellationToken.None) is { Reserved: false } checkpoint && checkpoint.TickId == request.TickId)
+        {
+            var history = await _store.GetHistoryAsync(Ns, Name, 1, null, CancellationToken.None);
+            return history.Entries.Single(e => e.Sequence == checkpoint.Sequence).Operations;
+        }
+
+        return [.. reads.SelectMany(r => r.Pending).DistinctBy(p => p.Number).Select(p => p.Operation)];
     }
 
     private void CheckWeightStep(int weightBefore, bool healthy)
@@ -273,7 +290,7 @@ internal sealed class SafetyRun
         }
 
         Assert.True(_lastWeightStepAt is null || _world.Now - _lastWeightStepAt >= _interval,
-            $"I1: weight {weightBefore} → {_world.CanaryWeight} at {_world.Now:HH:mm:ss}, {(_world.Now - _lastWeightStepAt)?.TotalSeconds} s after the last step; {_scenario}");
+            $"I1: weight {weightBefore} → {_world.CanaryWeight} at {_world.Now:HH:mm:ss}, {(_world.Now - _lastWeightStepAt)?.TotalSeconds} s after the last step; {_scenario}{Trace()}");
         Assert.True(weightBefore == 0 || healthy, $"I2: weight {weightBefore} → {_world.CanaryWeight} on failing metrics; {_scenario}");
         _lastWeightStepAt = _world.Now;
         _reachedMaxWeight |= _world.CanaryWeight >= _scenario.MaxWeight;
@@ -284,18 +301,18 @@ internal sealed class SafetyRun
     /// A promotion is the primary taking a new revision (not the event announcing it: an activity retried after an
     /// outage announces it again, and copying the same spec twice changes nothing).
     /// </summary>
-    private void CheckPromotion(string? primaryBefore, CanaryObservation observation, CanaryPhase? phaseBefore)
+    private void CheckPromotion(string? primaryBefore, IReadOnlyList<CanaryOperation> operations, CanaryPhase? phaseBefore)
     {
         if (primaryBefore is null || _world.Primary?.Image == primaryBefore)
         {
             return;
         }
 
-        var asked = observation.Operations.Any(o => o.Kind == CanaryOperationKind.Promote) &&
+        var asked = operations.Any(o => o.Kind == CanaryOperationKind.Promote) &&
             phaseBefore is CanaryPhase.Progressing or CanaryPhase.WaitingPromotion;
         if (!asked)
         {
-            Assert.True(_reachedMaxWeight, $"I2: promoted by analysis before reaching maxWeight {_scenario.MaxWeight} (phase before {phaseBefore}, operations {string.Join(",", observation.Operations.Select(o => o.By))}); {_scenario}{Trace()}");
+            Assert.True(_reachedMaxWeight, $"I2: promoted by analysis before reaching maxWeight {_scenario.MaxWeight} (phase before {phaseBefore}, operations {string.Join(",", operations.Select(o => o.By))}); {_scenario}{Trace()}");
             Assert.True(_lastWeightStepAt is null || _world.Now - _lastWeightStepAt >= _interval,
                 $"I1: promoted {(_world.Now - _lastWeightStepAt)?.TotalSeconds} s after the last step; {_scenario}");
         }
@@ -311,15 +328,15 @@ internal sealed class SafetyRun
     private string Trace() =>
         "\n" + string.Join("\n", _world.Events.TakeLast(40).Select(e => $"  [{e.Phase}] {e.Message}"));
 
-    private void CheckAbort(CanaryObservation observation, CanaryPhase? phaseBefore)
+    private void CheckAbort(IReadOnlyList<CanaryOperation> operations, CanaryPhase? phaseBefore)
     {
-        if (!observation.Operations.Any(o => o.Kind == CanaryOperationKind.Abort) ||
+        if (!operations.Any(o => o.Kind == CanaryOperationKind.Abort) ||
             !CanaryPhases.Allows(phaseBefore, CanaryOperationKind.Abort))
         {
             return;
         }
 
-        Assert.True(_world.Phase == CanaryPhase.Failed, $"I3: an abort in {phaseBefore} left the canary {_world.Phase}; {_scenario}");
+        Assert.True(_world.Phase == CanaryPhase.Failed, $"I3: an abort in {phaseBefore} left the canary {_world.Phase} (operations {string.Join(",", operations.Select(o => o.By))}); {_scenario}{Trace()}");
         _counts.Aborts++;
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Flagger.Core.Ports;
 
 namespace Flagger.Testing.Registry;
@@ -14,7 +16,15 @@ public sealed class InMemoryRolloutStore : IRolloutStore
     private readonly Dictionary<(string, string, long), HistoryEntry> _history = [];
     private readonly Dictionary<string, DateTimeOffset> _deliveries = new(StringComparer.Ordinal);
 
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
     public Queue<Exception> DeliveryFailures { get; } = new();
+
+    private static T Copy<T>(T value) => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value, s_json), s_json)!;
 
     public IReadOnlyCollection<string> Deliveries
     {
@@ -53,7 +63,8 @@ public sealed class InMemoryRolloutStore : IRolloutStore
                 return Task.FromResult(false);
             }
 
-            _checkpoints[key] = checkpoint;
+            // A begun tick is stored as a table row would hold it: a copy, not the caller's (the world's own) objects.
+            _checkpoints[key] = checkpoint.Begun is { } begun ? checkpoint with { Begun = Copy(begun) } : checkpoint;
             return Task.FromResult(true);
         }
     }
